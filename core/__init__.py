@@ -1,0 +1,1 @@
+"""Core logic of the app: data access, queries, reference tables and formatting."""
