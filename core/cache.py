@@ -1,0 +1,64 @@
+"""The thin Streamlit boundary of ``core``: the shared connection and cached query results.
+
+This is the only module of ``core`` that imports streamlit. It holds one ``Database`` per
+database path (``st.cache_resource``) and wraps query functions with ``st.cache_data`` keyed on
+the build being read, so a newly loaded database never serves stale results, with a bounded
+number of entries so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import streamlit as st
+
+from core import queries, store
+from core.db import Catalog, Database
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+MAX_ENTRIES = 128
+
+
+@st.cache_resource(show_spinner=False)
+def _database(path: str) -> Database:
+    return Database(path)
+
+
+def database() -> Database:
+    return _database(str(store.db_path()))
+
+
+def catalog() -> Catalog:
+    return database().catalog()
+
+
+def cached(fn: Callable[..., R], max_entries: int = MAX_ENTRIES) -> Callable[..., R]:
+    """Cache ``fn(db, *args)`` per database build; callers drop the ``db`` argument."""
+
+    def run(version: str, path: str, *args: object, **kwargs: object) -> R:
+        return fn(_database(path), *args, **kwargs)
+
+    # st.cache_data keys a function by module and qualified name: make each wrapper distinct.
+    run.__qualname__ = run.__name__ = f"cached__{fn.__module__}__{fn.__qualname__}"
+    run.__module__ = __name__
+    cached_run = st.cache_data(max_entries=max_entries, show_spinner=False)(run)
+
+    @functools.wraps(fn)
+    def call(*args: object, **kwargs: object) -> R:
+        db = database()
+        return cached_run(db.version, str(db.path), *args, **kwargs)
+
+    call.clear = cached_run.clear  # type: ignore[attr-defined]
+    return call
+
+
+kpis = cached(queries.kpis)
+partner_balance = cached(queries.partner_balance)
+product_breakdown = cached(queries.product_breakdown)
+sankey_flows = cached(queries.sankey_flows)
+comparison = cached(queries.comparison)
+trade_rows = cached(queries.trade_rows, max_entries=8)

@@ -1,0 +1,74 @@
+"""French number formatting for everything a person reads.
+
+Tables and downloads keep raw numbers; labels, KPIs, hovers and sentences go through these
+functions so that every page writes `12 148,6 M€` and `8,6 %` the same way.
+
+Typography: the thousands separator is the narrow no-break space U+202F (CLDR fr), the space
+before `%` is also U+202F (espace fine insécable) and the space before a unit such as `M€` is a
+no-break space U+00A0, so that a number never wraps away from its unit.
+"""
+
+from __future__ import annotations
+
+import math
+
+from babel.numbers import format_decimal
+
+LOCALE = "fr_FR"
+NNBSP = "\u202f"  # narrow no-break space: thousands, before %
+NBSP = "\u00a0"  # no-break space: before units
+MINUS = "\u2212"  # typographic minus for signed figures
+
+# Plotly's layout.separators: decimal mark then thousands separator.
+PLOTLY_SEPARATORS = ",\u202f"
+
+
+def _pattern(decimals: int) -> str:
+    return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+
+
+def format_number(value: float | int | None, decimals: int = 0, signed: bool = False) -> str:
+    """`12148.6` → `12 148,6`; `None`/NaN → `–` (an en dash: no figure)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = format_decimal(abs(value), format=_pattern(decimals), locale=LOCALE)
+    rounded_is_zero = float(text.replace(NNBSP, "").replace(",", ".")) == 0
+    if value < 0 and not rounded_is_zero:
+        return MINUS + text
+    if signed and value > 0 and not rounded_is_zero:
+        return "+" + text
+    return text
+
+
+def format_meur(value_eur: float | int | None, decimals: int = 1, signed: bool = False) -> str:
+    """Euros → millions of euros with the unit: `12148600000` → `12 148,6 M€`."""
+    if value_eur is None or (isinstance(value_eur, float) and math.isnan(value_eur)):
+        return "–"
+    return f"{format_number(value_eur / 1e6, decimals, signed)}{NBSP}M€"
+
+
+def format_millions_words(value_eur: float | int, decimals: int = 1) -> str:
+    """The seeds' sentence form: `12 148,6 millions d'euros`."""
+    return f"{format_number(value_eur / 1e6, decimals)} millions d'euros"
+
+
+def format_percent(ratio: float | None, decimals: int = 1, signed: bool = False) -> str:
+    """A ratio (0.0857) → `8,6 %`; `None` → `–`."""
+    if ratio is None or (isinstance(ratio, float) and (math.isnan(ratio) or math.isinf(ratio))):
+        return "–"
+    return f"{format_number(ratio * 100, decimals, signed)}{NNBSP}%"
+
+
+def format_eur(value_eur: float | int | None) -> str:
+    """Whole euros with the unit: `1234567` → `1 234 567 €`."""
+    if value_eur is None or (isinstance(value_eur, float) and math.isnan(value_eur)):
+        return "–"
+    return f"{format_number(value_eur, 0)}{NBSP}€"
+
+
+def format_rank(rank: int | None, total: int | None) -> str:
+    """`1, 101` → `1er sur 101`; `5, 101` → `5e sur 101`."""
+    if rank is None or total is None:
+        return "–"
+    suffix = "er" if rank == 1 else "e"
+    return f"{rank}{suffix} sur {total}"
