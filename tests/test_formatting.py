@@ -1,0 +1,63 @@
+"""French number formats: the exact strings a user reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.formatting import (
+    format_eur,
+    format_meur,
+    format_millions_words,
+    format_number,
+    format_percent,
+    format_rank,
+)
+
+NN = "\u202f"  # narrow no-break space
+NB = "\u00a0"  # no-break space
+
+
+@pytest.mark.parametrize(
+    ("value", "kwargs", "expected"),
+    [
+        (12_148_600_000, {}, f"12{NN}148,6{NB}M€"),
+        (580_354_500_000, {}, f"580{NN}354,5{NB}M€"),
+        (-3_546_800_000, {}, f"\u22123{NN}546,8{NB}M€"),
+        (3_546_800_000, {"signed": True}, f"+3{NN}546,8{NB}M€"),
+        (40_000, {"signed": True}, f"0,0{NB}M€"),  # rounds to zero: no sign
+        (None, {}, "–"),
+    ],
+)
+def test_millions_of_euros_use_french_separators_and_unit(value, kwargs, expected):
+    assert format_meur(value, **kwargs) == expected
+
+
+@pytest.mark.parametrize(
+    ("ratio", "decimals", "expected"),
+    [
+        (12_148.6 / 141_666.3, 1, f"8,6{NN}%"),
+        (12_148.6 / 580_354.5, 2, f"2,09{NN}%"),
+        (1_400.6 / 684_776.3, 2, f"0,20{NN}%"),
+        (None, 1, "–"),
+        (float("inf"), 1, "–"),
+    ],
+)
+def test_percentages_match_the_seeds_decimals(ratio, decimals, expected):
+    assert format_percent(ratio, decimals) == expected
+
+
+def test_signed_percentages_show_plus_and_typographic_minus():
+    assert format_percent(0.25, 1, signed=True) == f"+25,0{NN}%"
+    assert format_percent(-0.034, 1, signed=True) == f"\u22123,4{NN}%"
+
+
+def test_sentence_form_and_whole_euros():
+    assert format_millions_words(12_148_600_000) == f"12{NN}148,6 millions d'euros"
+    assert format_eur(1_234_567) == f"1{NN}234{NN}567{NB}€"
+    assert format_number(1234.5, 2) == f"1{NN}234,50"
+
+
+def test_ranks_read_in_french():
+    assert format_rank(1, 101) == "1er sur 101"
+    assert format_rank(12, 101) == "12e sur 101"
+    assert format_rank(None, 101) == "–"
