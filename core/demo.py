@@ -21,9 +21,10 @@ How it is made, for one flow:
    France's partner shares from the DESIGN, then rounded to euros with the rounding residue put
    on each département's largest cell, so département, région and France totals are exact to
    the euro.
-5. Other years reuse the same cells with a national trajectory (the published French totals),
-   a random walk per département, product shocks (aerospace in 2020, energy prices in 2022) and
-   partner shocks (Russia after 2022), and a little churn in which cells exist.
+5. Other years reuse the same cells, scaled so that France follows the published national
+   trajectory relative to 2024, with a random walk per département, product shocks (aerospace
+   in 2020, energy prices in 2022), partner shocks (Russia after 2022) and a little churn in
+   which cells exist.
 
 Everything flows from one seeded ``numpy`` generator in a fixed order: the same database
 content on every build. ``python -m core.demo`` builds it and swaps it in (see ``core.store``).
@@ -139,7 +140,7 @@ SPECIALISATIONS = {
     "93": {"C20C": 5, "C26": 2, "C14Z": 2, "C30C": 2, "C32A": 2},
     "75": {"C15Z": 14, "C14Z": 6, "C32A": 12, "C20C": 4, "R9": 15},
     "38": {"C26": 5, "C27": 3, "C20": 2}, "69": {"C20": 4, "C21Z": 4},
-    "63": {"C22A": 18}, "29": {"C10A": 8, "A03Z": 6, "C10B": 6}, "22": {"C10A": 8},
+    "63": {"C22A": 45}, "29": {"C10A": 8, "A03Z": 6, "C10B": 6}, "22": {"C10A": 8},
     "56": {"C10A": 6}, "35": {"C10A": 6, "C29A": 4}, "85": {"C30A": 15}, "06": {"C20C": 6},
     "76": {"C19Z": 10, "C20A": 4, "A01Z": 4}, "973": {"C30C": 25}, "974": {"C11Z": 6, "C10H": 6},
     "971": {"C11Z": 6, "A01Z": 4}, "972": {"C11Z": 6, "A01Z": 5}, "67": {"C28": 3, "C21Z": 3},
@@ -500,10 +501,12 @@ def generate(ref: Reference, years: tuple[int, ...] = YEARS) -> pa.Table:
                 value = (
                     raw[keep]
                     * dept_factor[d_y] * country_factor[c_y]
-                    * NATIONAL_INDEX[flow][year] * walk[year][d_y]
-                    * prod_mult[p_y] * ctry_mult[c_y]
+                    * walk[year][d_y] * prod_mult[p_y] * ctry_mult[c_y]
                     * rng.lognormal(-0.011, 0.15, len(d_y))
                 )  # fmt: skip
+                # Shocks move weight between products, partners and départements; France's
+                # total follows the published national trajectory.
+                value *= NATIONAL_INDEX[flow][year] * totals.sum() / value.sum()
                 euros = np.maximum(np.rint(value).astype(np.int64), 1)
                 idx = (d_y, p_y, c_y)
             chunks.append(
