@@ -78,6 +78,14 @@ class Database:
     def frame(self, sql: str, params: list | tuple | dict | None = None) -> pd.DataFrame:
         return self.arrow(sql, params).to_pandas()
 
+    def rows(self, sql: str, params: list | tuple | dict | None = None) -> list[tuple]:
+        """A few rows as tuples: for tiny results, cheaper than building a DataFrame."""
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, params or []).fetchall()
+        finally:
+            cur.close()
+
     def catalog(self) -> Catalog:
         self._current()
         with self._lock:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from core.db import Database
@@ -31,6 +30,18 @@ def _ratio(num: float | None, den: float | None) -> float | None:
     if num is None or den is None or den == 0:
         return None
     return num / den
+
+
+def _source(f: Filters) -> tuple[str, str, list]:
+    """The table to aggregate and the territory predicate on it.
+
+    France-wide views read the pre-aggregated ``totals_france`` (same columns but ``dept``);
+    a région or a département reads ``trade``, whose sort order lets DuckDB skip other blocks.
+    """
+    if f.kind == "france":
+        return "totals_france", "TRUE", []
+    terr, params = territory_predicate(f.territory, "t.dept")
+    return "trade", terr, params
 
 
 # --- KPIs ----------------------------------------------------------------------------------
@@ -93,81 +104,97 @@ class Kpis:
         return None if r is None else r - 1
 
 
-def _totals(db: Database, years: list[int]) -> pd.DataFrame:
-    return db.frame(
+def _scope_sums(
+    db: Database, f: Filters, years: list[int]
+) -> dict[tuple[int, str], tuple[int, int | None, int]]:
+    """(year, flow) → (territory, its région or None, France) totals, from ``totals_dept``."""
+    catalog = db.catalog()
+    dept = f.territory if f.kind == "departement" else None
+    region = f.region_code
+    home_region = catalog.region_of(f.territory)  # the région a département belongs to
+    rows = db.rows(
         """
-        SELECT t.year, t.flow, t.dept, d.region, t.value_eur
+        SELECT t.year, t.flow,
+               CAST(coalesce(sum(t.value_eur) FILTER (
+                   WHERE ? OR t.dept = ? OR d.region = ?), 0) AS BIGINT),
+               CAST(sum(t.value_eur) FILTER (WHERE d.region = ?) AS BIGINT),
+               CAST(sum(t.value_eur) AS BIGINT)
         FROM totals_dept t JOIN departement d ON d.code = t.dept
         WHERE list_contains(?::INTEGER[], t.year)
+        GROUP BY t.year, t.flow
         """,
-        [years],
+        [f.kind == "france", dept, region, home_region, years],
     )
+    return {(int(y), fl): (int(a), b if b is None else int(b), int(c)) for y, fl, a, b, c in rows}
 
 
-def _rank(values: pd.Series, key: str) -> int | None:
-    """Competition rank (1 = largest; ties share the best rank)."""
-    if key not in values.index:
-        return None
-    return int(values.rank(ascending=False, method="min")[key])
+def _ranks(db: Database, f: Filters) -> dict[str, int]:
+    """Competition rank (1 = largest; ties share the best place) per flow, among départements
+    for a département and among régions for a région."""
+    by_dept = f.kind == "departement"
+    rows = db.rows(
+        """
+        WITH per AS (
+            SELECT t.flow, CASE WHEN ? THEN t.dept ELSE d.region END AS key,
+                   sum(t.value_eur) AS v
+            FROM totals_dept t JOIN departement d ON d.code = t.dept
+            WHERE t.year = ?
+            GROUP BY ALL
+        )
+        SELECT flow, rank FROM (
+            SELECT flow, key, rank() OVER (PARTITION BY flow ORDER BY v DESC) AS rank FROM per
+        ) WHERE key = ?
+        """,
+        [by_dept, f.year, f.territory if by_dept else f.region_code],
+    )
+    return {flow: int(rank) for flow, rank in rows}
 
 
 def kpis(db: Database, f: Filters) -> Kpis:
     catalog = db.catalog()
     prev_year = f.year - 1 if (f.year - 1) in catalog.years else None
-    totals = _totals(db, [f.year] + ([prev_year] if prev_year else []))
-
-    def flow_sum(year: int, flow: str, territory: str) -> int:
-        sel = totals[(totals["year"] == year) & (totals["flow"] == flow)]
-        if territory.startswith("R"):
-            sel = sel[sel["region"] == territory[1:]]
-        elif territory != "FR":
-            sel = sel[sel["dept"] == territory]
-        return int(sel["value_eur"].sum())
-
+    sums = _scope_sums(db, f, [f.year] + ([prev_year] if prev_year else []))
+    empty = (0, None, 0)
+    exp, imp = sums.get((f.year, "export"), empty), sums.get((f.year, "import"), empty)
+    prev_exp = sums.get((prev_year, "export"), empty) if prev_year else None
+    prev_imp = sums.get((prev_year, "import"), empty) if prev_year else None
     region = catalog.region_of(f.territory)
-    cur = totals[totals["year"] == f.year]
-    rank_exports = rank_imports = rank_of = None
+
+    ranks: dict[str, int] = {}
+    rank_of = None
     if f.kind != "france":
-        by = "dept" if f.kind == "departement" else "region"
-        key = f.territory if by == "dept" else f.territory[1:]
-        per = cur.groupby(["flow", by])["value_eur"].sum()
-        exp = per.get("export", pd.Series(dtype="int64"))
-        imp = per.get("import", pd.Series(dtype="int64"))
-        rank_exports, rank_imports = _rank(exp, key), _rank(imp, key)
-        rank_of = len(catalog.departements) if by == "dept" else len(catalog.regions)
+        ranks = _ranks(db, f)
+        rank_of = len(catalog.departements) if f.kind == "departement" else len(catalog.regions)
 
     territoires: tuple[tuple[str, int], ...] = ()
     hidden = 0
     if f.kind == "departement":
-        ti = db.frame(
+        ti = db.rows(
             "SELECT name, n_communes FROM territoire_industrie WHERE dept = ? ORDER BY name",
             [f.territory],
         )
-        principal = ti[ti["n_communes"] >= TI_MIN_COMMUNES]
-        territoires = tuple(
-            (str(n), int(c)) for n, c in principal.itertuples(index=False, name=None)
-        )
-        hidden = len(ti) - len(principal)
+        territoires = tuple((str(n), int(c)) for n, c in ti if c >= TI_MIN_COMMUNES)
+        hidden = len(ti) - len(territoires)
 
     return Kpis(
         territory=f.territory,
         name=catalog.territory_name(f.territory),
         kind=f.kind,
         year=f.year,
-        exports=flow_sum(f.year, "export", f.territory),
-        imports=flow_sum(f.year, "import", f.territory),
+        exports=exp[0],
+        imports=imp[0],
         region_code=region,
         region_name=catalog.regions[region] if region else None,
-        region_exports=flow_sum(f.year, "export", f"R{region}") if region else None,
-        region_imports=flow_sum(f.year, "import", f"R{region}") if region else None,
-        france_exports=flow_sum(f.year, "export", "FR"),
-        france_imports=flow_sum(f.year, "import", "FR"),
-        rank_exports=rank_exports,
-        rank_imports=rank_imports,
+        region_exports=(exp[1] or 0) if region else None,
+        region_imports=(imp[1] or 0) if region else None,
+        france_exports=exp[2],
+        france_imports=imp[2],
+        rank_exports=ranks.get("export"),
+        rank_imports=ranks.get("import"),
         rank_of=rank_of,
         prev_year=prev_year,
-        prev_exports=flow_sum(prev_year, "export", f.territory) if prev_year else None,
-        prev_imports=flow_sum(prev_year, "import", f.territory) if prev_year else None,
+        prev_exports=prev_exp[0] if prev_exp else None,
+        prev_imports=prev_imp[0] if prev_imp else None,
         territoires=territoires,
         territoires_hidden=hidden,
     )
@@ -189,46 +216,43 @@ class PartnerBalance:
 
 
 def partner_balance(db: Database, f: Filters) -> PartnerBalance:
-    terr, terr_params = f.territory_sql()
+    source, terr, terr_params = _source(f)
     sel, sel_params = f.selection_sql()
-    raw = db.frame(
+    table = db.frame(
         f"""
-        SELECT country, flow, CAST(sum(value_eur) AS BIGINT) AS value_eur
-        FROM trade
-        WHERE year = ? AND {terr} AND {sel}
-        GROUP BY country, flow
+        WITH agg AS (
+            SELECT country,
+                   CAST(coalesce(sum(value_eur) FILTER (WHERE flow = 'import'), 0) AS BIGINT)
+                       AS imports,
+                   CAST(coalesce(sum(value_eur) FILTER (WHERE flow = 'export'), 0) AS BIGINT)
+                       AS exports
+            FROM {source} t
+            WHERE year = ? AND {terr} AND {sel}
+            GROUP BY country
+        ),
+        ranked AS (
+            SELECT *,
+                   row_number() OVER (ORDER BY exports DESC, country) AS rank_exports,
+                   row_number() OVER (ORDER BY imports DESC, country) AS rank_imports,
+                   sum(imports) OVER () AS total_imports,
+                   sum(exports) OVER () AS total_exports
+            FROM agg
+        )
+        SELECT r.country AS code,
+               -- Codes missing from the reference table are kept and labelled, never dropped.
+               coalesce(c.name_fr, r.country || ' (non déterminé)') AS name,
+               c.iso3, coalesce(c.eu27, false) AS eu27, coalesce(c.zone, 'Non déterminé') AS zone,
+               imports, exports, exports - imports AS balance,
+               exports / nullif(imports, 0) AS coverage,
+               imports / nullif(total_imports, 0) AS share_imports,
+               exports / nullif(total_exports, 0) AS share_exports,
+               (rank_exports <= ? AND exports > 0) OR (rank_imports <= ? AND imports > 0) AS main
+        FROM ranked r LEFT JOIN country c ON c.code = r.country
+        ORDER BY imports + exports DESC, code
         """,
-        [f.year, *terr_params, *sel_params],
+        [f.year, *terr_params, *sel_params, f.top, f.top],
     )
-    wide = (
-        raw.pivot_table(index="country", columns="flow", values="value_eur", aggfunc="sum")
-        .reindex(columns=["import", "export"])
-        .fillna(0)
-        .astype("int64")
-        .rename(columns={"import": "imports", "export": "exports"})
-    )
-    countries = db.catalog().countries.set_index("code")
-    table = wide.join(countries[["name_fr", "iso3", "eu27", "zone"]], how="left")
-    table = table.rename(columns={"name_fr": "name"}).reset_index(names="code")
-    # Codes missing from the reference table are kept and labelled, never dropped.
-    table["name"] = table["name"].fillna(table["code"] + " (non déterminé)")
-    table["zone"] = table["zone"].fillna("Non déterminé")
-    table["eu27"] = table["eu27"].fillna(False).astype(bool)
-    total_exports, total_imports = int(table["exports"].sum()), int(table["imports"].sum())
-    table["balance"] = table["exports"] - table["imports"]
-    table["coverage"] = table["exports"] / table["imports"].replace(0, np.nan)
-    table["share_exports"] = table["exports"] / total_exports if total_exports else np.nan
-    table["share_imports"] = table["imports"] / total_imports if total_imports else np.nan
-    top_exp = set(table.nlargest(f.top, "exports").query("exports > 0")["code"])
-    top_imp = set(table.nlargest(f.top, "imports").query("imports > 0")["code"])
-    table["main"] = table["code"].isin(top_exp | top_imp)
-    table = table.assign(_volume=table["exports"] + table["imports"])
-    table = table.sort_values(["_volume", "code"], ascending=[False, True]).drop(columns="_volume")
-    columns = [
-        "code", "name", "iso3", "eu27", "zone", "imports", "exports", "balance", "coverage",
-        "share_imports", "share_exports", "main",
-    ]  # fmt: skip
-    return PartnerBalance(table[columns].reset_index(drop=True), total_exports, total_imports)
+    return PartnerBalance(table, int(table["exports"].sum()), int(table["imports"].sum()))
 
 
 # --- Products ------------------------------------------------------------------------------
@@ -248,34 +272,33 @@ def product_breakdown(db: Database, f: Filters, level: str | None = None) -> Pro
     level = level or f.level
     code_col, label_col = LEVEL_COLUMNS[level]  # KeyError for anything off the allowlist
     parents = [c for c in _PARENTS[level] if c not in (code_col, label_col)]
-    terr, terr_params = territory_predicate(f.territory, "t.dept")
+    source, terr, terr_params = _source(f)
     sel, sel_params = f.selection_sql()
     parent_sql = "".join(f", any_value(p.{c}) AS {c}" for c in parents)
     table = db.frame(
         f"""
         WITH cells AS (  -- why: aggregate before the join, the detail table is large
             SELECT product, flow, sum(value_eur) AS v
-            FROM trade t
+            FROM {source} t
             WHERE year = ? AND {terr} AND {sel}
             GROUP BY product, flow
+        ),
+        grouped AS (
+            SELECT p.{code_col} AS code, any_value(p.{label_col}) AS label{parent_sql},
+                   CAST(coalesce(sum(v) FILTER (WHERE flow = 'import'), 0) AS BIGINT) AS imports,
+                   CAST(coalesce(sum(v) FILTER (WHERE flow = 'export'), 0) AS BIGINT) AS exports
+            FROM cells JOIN product p ON p.code = cells.product
+            GROUP BY p.{code_col}
         )
-        SELECT p.{code_col} AS code, any_value(p.{label_col}) AS label{parent_sql},
-               CAST(sum(v) FILTER (WHERE flow = 'import') AS BIGINT) AS imports,
-               CAST(sum(v) FILTER (WHERE flow = 'export') AS BIGINT) AS exports
-        FROM cells JOIN product p ON p.code = cells.product
-        GROUP BY p.{code_col}
+        SELECT *, exports - imports AS balance,
+               imports / nullif(sum(imports) OVER (), 0) AS share_imports,
+               exports / nullif(sum(exports) OVER (), 0) AS share_exports
+        FROM grouped
+        ORDER BY imports + exports DESC, code
         """,
         [f.year, *terr_params, *sel_params],
     )
-    for col in ("imports", "exports"):
-        table[col] = table[col].fillna(0).astype("int64")
-    total_exports, total_imports = int(table["exports"].sum()), int(table["imports"].sum())
-    table["balance"] = table["exports"] - table["imports"]
-    table["share_exports"] = table["exports"] / total_exports if total_exports else np.nan
-    table["share_imports"] = table["imports"] / total_imports if total_imports else np.nan
-    table = table.assign(_volume=table["exports"] + table["imports"])
-    table = table.sort_values(["_volume", "code"], ascending=[False, True]).drop(columns="_volume")
-    return ProductBreakdown(level, table.reset_index(drop=True), total_exports, total_imports)
+    return ProductBreakdown(level, table, int(table["exports"].sum()), int(table["imports"].sum()))
 
 
 # --- Sankey flows --------------------------------------------------------------------------
@@ -299,66 +322,82 @@ class SankeyFlows:
 
 def sankey_flows(db: Database, f: Filters, n_top_links: int = 5) -> SankeyFlows:
     code_col, label_col = LEVEL_COLUMNS[f.level]
-    terr, terr_params = territory_predicate(f.territory, "t.dept")
+    source, terr, terr_params = _source(f)
     sel, sel_params = f.selection_sql()
-    cells = db.frame(
+    # One row per (product group, country group): groups beyond the top N are NULL (Autres).
+    rows = db.rows(
         f"""
-        WITH cells AS (
+        WITH detail AS (  -- why: aggregate before the join, the detail table is large
             SELECT product, country, sum(value_eur) AS v
-            FROM trade t
+            FROM {source} t
             WHERE year = ? AND flow = ? AND {terr} AND {sel}
             GROUP BY product, country
+        ),
+        cells AS (
+            SELECT p.{code_col} AS product, country, sum(v) AS v
+            FROM detail JOIN product p ON p.code = detail.product
+            GROUP BY ALL
+        ),
+        products AS (
+            SELECT product, row_number() OVER (ORDER BY sum(v) DESC, product) AS rank
+            FROM cells GROUP BY product HAVING sum(v) > 0
+        ),
+        countries AS (
+            SELECT country, row_number() OVER (ORDER BY sum(v) DESC, country) AS rank
+            FROM cells GROUP BY country HAVING sum(v) > 0
         )
-        SELECT p.{code_col} AS product, any_value(p.{label_col}) AS product_label, country,
+        SELECT CASE WHEN pr.rank <= ? THEN pr.rank END AS p_rank,
+               CASE WHEN pr.rank <= ? THEN cells.product END AS product,
+               CASE WHEN cr.rank <= ? THEN cr.rank END AS c_rank,
+               CASE WHEN cr.rank <= ? THEN cells.country END AS country,
                CAST(sum(v) AS BIGINT) AS value
-        FROM cells JOIN product p ON p.code = cells.product
-        GROUP BY p.{code_col}, country
+        FROM cells
+        JOIN products pr USING (product)
+        JOIN countries cr USING (country)
+        GROUP BY ALL
+        HAVING sum(v) > 0
         """,
-        [f.year, f.flow, *terr_params, *sel_params],
+        [f.year, f.flow, *terr_params, *sel_params, f.top, f.top, f.top, f.top],
     )
-    names = db.catalog().countries.set_index("code")["name_fr"]
-    n = f.top
-
-    def top_keys(column: str) -> list[str]:
-        sums = cells.groupby(column)["value"].sum()
-        sums = sums[sums > 0].sort_index().sort_values(ascending=False, kind="stable")
-        return list(sums.index[:n])
-
-    top_products, top_countries = top_keys("product"), top_keys("country")
-    prod_id = np.where(cells["product"].isin(top_products), "P:" + cells["product"], "P:" + OTHERS)
-    ctry_id = np.where(cells["country"].isin(top_countries), "C:" + cells["country"], "C:" + OTHERS)
-    grouped = (
-        pd.DataFrame({"p": prod_id, "c": ctry_id, "value": cells["value"]})
-        .groupby(["p", "c"], as_index=False)["value"]
-        .sum()
+    catalog = db.catalog()
+    names = dict(zip(catalog.countries["code"], catalog.countries["name_fr"], strict=True))
+    product_labels = dict(
+        catalog.products[[code_col, label_col]].drop_duplicates(code_col).itertuples(index=False)
     )
-    grouped = grouped[grouped["value"] > 0]
-    if f.flow == "export":
-        grouped = grouped.rename(columns={"p": "source", "c": "target"})
-    else:
-        grouped = grouped.rename(columns={"c": "source", "p": "target"})
-
     labels = {f"P:{OTHERS}": OTHERS, f"C:{OTHERS}": OTHERS}
-    plabels = cells.drop_duplicates("product").set_index("product")["product_label"]
-    labels.update({f"P:{c}": str(plabels[c]) for c in top_products})
-    labels.update({f"C:{c}": str(names.get(c, f"{c} (non déterminé)")) for c in top_countries})
+    p_rank: dict[str, int] = {}
+    c_rank: dict[str, int] = {}
+    records = []
+    for pr, product, cr, country, value in rows:
+        p_id = f"P:{product}" if product is not None else f"P:{OTHERS}"
+        c_id = f"C:{country}" if country is not None else f"C:{OTHERS}"
+        if product is not None:
+            p_rank[p_id] = pr
+            labels[p_id] = str(product_labels.get(product, product))
+        if country is not None:
+            c_rank[c_id] = cr
+            labels[c_id] = str(names.get(country, f"{country} (non déterminé)"))
+        source, target = (p_id, c_id) if f.flow == "export" else (c_id, p_id)
+        records.append((source, target, int(value)))
 
-    named = ~grouped["source"].str.endswith(OTHERS) & ~grouped["target"].str.endswith(OTHERS)
-    largest = grouped[named].sort_values(
-        ["value", "source", "target"], ascending=[False, True, True]
-    )
-    grouped["top"] = grouped.index.isin(largest.index[:n_top_links])
-    grouped["source_label"] = grouped["source"].map(labels)
-    grouped["target_label"] = grouped["target"].map(labels)
-    links = grouped.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
+    links = pd.DataFrame(records, columns=["source", "target", "value"])
+    links = links.sort_values(["value", "source", "target"], ascending=[False, True, True])
+    links = links.reset_index(drop=True)
+    named = ~links["source"].str.endswith(OTHERS) & ~links["target"].str.endswith(OTHERS)
+    links["top"] = False
+    links.loc[links.index[named][:n_top_links], "top"] = True
+    links["source_label"] = links["source"].map(labels)
+    links["target_label"] = links["target"].map(labels)
     links = links[["source", "target", "source_label", "target_label", "value", "top"]]
 
-    def order(ids: list[str], prefix: str) -> tuple[str, ...]:
-        present = set(links["source"]) | set(links["target"])
-        ordered = [f"{prefix}:{c}" for c in ids] + [f"{prefix}:{OTHERS}"]
-        return tuple(i for i in ordered if i in present)
+    def order(ranks: dict[str, int], prefix: str) -> tuple[str, ...]:
+        ordered = sorted(ranks, key=ranks.get)
+        if any(node.endswith(OTHERS) for node in (*links["source"], *links["target"])
+               if node.startswith(prefix)):  # fmt: skip
+            ordered.append(f"{prefix}:{OTHERS}")
+        return tuple(ordered)
 
-    products_side, countries_side = order(top_products, "P"), order(top_countries, "C")
+    products_side, countries_side = order(p_rank, "P"), order(c_rank, "C")
     left, right = (
         (products_side, countries_side) if f.flow == "export" else (countries_side, products_side)
     )
@@ -378,29 +417,21 @@ class ComparisonRow:
 def comparison(db: Database, f: Filters) -> tuple[ComparisonRow, ...]:
     """The territory, its région (for a département) and France, for the same year."""
     catalog = db.catalog()
-    totals = _totals(db, [f.year])
-    codes = [("territoire", f.territory)]
-    if f.kind == "departement":
-        codes.append(("region", f"R{catalog.region_of(f.territory)}"))
-    if f.kind != "france":
-        codes.append(("france", "FR"))
-    rows = []
-    for scope, code in codes:
-        sel = totals
-        if code.startswith("R"):
-            sel = totals[totals["region"] == code[1:]]
-        elif code != "FR":
-            sel = totals[totals["dept"] == code]
-        by_flow = sel.groupby("flow")["value_eur"].sum()
-        rows.append(
-            ComparisonRow(
-                scope,
-                code,
-                catalog.territory_name(code),
-                int(by_flow.get("export", 0)),
-                int(by_flow.get("import", 0)),
-            )
+    sums = _scope_sums(db, f, [f.year])
+    exp = sums.get((f.year, "export"), (0, None, 0))
+    imp = sums.get((f.year, "import"), (0, None, 0))
+    rows = [
+        ComparisonRow(
+            "territoire", f.territory, catalog.territory_name(f.territory), exp[0], imp[0]
         )
+    ]
+    if f.kind == "departement":
+        code = f"R{catalog.region_of(f.territory)}"
+        rows.append(
+            ComparisonRow("region", code, catalog.territory_name(code), exp[1] or 0, imp[1] or 0)
+        )
+    if f.kind != "france":
+        rows.append(ComparisonRow("france", "FR", "France", exp[2], imp[2]))
     return tuple(rows)
 
 
@@ -422,4 +453,31 @@ def trade_rows(db: Database, f: Filters) -> pd.DataFrame:
         ORDER BY t.value_eur DESC
         """,
         [f.year, *terr_params, *sel_params],
+    )
+
+
+# --- Partner zone (issue 3) ----------------------------------------------------------------
+ZONES = ("tous", "ue", "hors-ue")
+
+
+def restrict_zone(balance: PartnerBalance, zone: str, top: int) -> PartnerBalance:
+    """The partners of one zone (``ue``: the EU 27; ``hors-ue``: the others; ``tous``), with
+    ``main`` recomputed as the union of the zone's top-N importers and exporters.
+
+    Totals and shares stay those of the whole territory, so a share still reads "of the
+    territory's imports"; no database access (a pure transform of ``partner_balance``).
+    """
+    if zone not in ZONES:
+        raise ValueError(f"unknown zone {zone!r}")
+    table = balance.table
+    if zone == "ue":
+        table = table[table["eu27"]]
+    elif zone == "hors-ue":
+        table = table[~table["eu27"]]
+    table = table.copy()
+    top_exp = set(table.nlargest(top, "exports").query("exports > 0")["code"])
+    top_imp = set(table.nlargest(top, "imports").query("imports > 0")["code"])
+    table["main"] = table["code"].isin(top_exp | top_imp)
+    return PartnerBalance(
+        table.reset_index(drop=True), balance.total_exports, balance.total_imports
     )

@@ -16,10 +16,12 @@ leaves the current data untouched. Readers notice the change on their next query
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -119,6 +121,33 @@ def prune(keep: Iterable[Path]) -> None:
             Path(str(old) + ".wal").unlink(missing_ok=True)
 
 
+class LoadInProgress(RuntimeError):
+    """Another load holds the lock; the message is French and shown as is."""
+
+
+@contextlib.contextmanager
+def load_lock() -> Iterator[None]:
+    """Hold the data directory's load lock, or raise ``LoadInProgress`` at once.
+
+    Two loads may parse files at the same time, but only one may write and publish: otherwise
+    the second publish would make the first build "previous" and a rollback would surprise.
+    ``flock`` is released by the kernel when the process dies, so a killed load never leaves
+    the lock behind.
+    """
+    data_dir().mkdir(parents=True, exist_ok=True)
+    handle = open(data_dir() / ".load.lock", "a+")  # noqa: SIM115 (closed below)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise LoadInProgress(
+                "Un autre chargement de données est en cours : réessayez dans quelques minutes."
+            ) from exc
+        yield
+    finally:
+        handle.close()
+
+
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA_SQL)
 
@@ -127,13 +156,21 @@ def finalize(con: duckdb.DuckDBPyConnection, metadata: dict[str, object]) -> Non
     """Derived tables and metadata, shared by every way a database is built.
 
     ``trade`` must exist. ``totals_dept`` holds one row per (year, flow, département) so that
-    KPIs, ranks and trends never rescan the detail table.
+    KPIs, ranks and trends never rescan the detail table; ``totals_france`` holds France's
+    product × partner matrix (about twenty times fewer rows than ``trade``) for France-wide views.
     """
     con.execute(
         """
         CREATE OR REPLACE TABLE totals_dept AS
         SELECT year, flow, dept, CAST(sum(value_eur) AS BIGINT) AS value_eur
         FROM trade GROUP BY ALL ORDER BY year, flow, dept
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE totals_france AS
+        SELECT year, flow, product, country, CAST(sum(value_eur) AS BIGINT) AS value_eur
+        FROM trade GROUP BY ALL ORDER BY year, flow, product, country
         """
     )
     stats = con.execute(

@@ -183,3 +183,22 @@ def test_trade_rows_are_labelled_and_restricted_to_the_territory(fixture_db):
         "Produits pharmaceutiques",
         "Belgique",
     ]
+
+
+def test_france_wide_results_from_the_aggregate_equal_the_detail(fixture_db):
+    """France reads totals_france; it must agree with the sum over its régions (from trade)."""
+    france = Filters("FR", 2024, level="A129")
+    regions = [Filters("R11", 2024, level="A129"), Filters("R32", 2024, level="A129")]
+    fr = queries.partner_balance(fixture_db, france).table.set_index("code")
+    parts = [queries.partner_balance(fixture_db, r).table.set_index("code") for r in regions]
+    summed = parts[0][["imports", "exports"]].add(parts[1][["imports", "exports"]], fill_value=0)
+    assert (
+        fr[["imports", "exports"]]
+        .sort_index()
+        .astype("int64")
+        .equals(summed.sort_index().astype("int64"))
+    )
+    flows = queries.sankey_flows(fixture_db, france.with_(top=10))
+    assert flows.total == 1_100 * M
+    products = queries.product_breakdown(fixture_db, france).table
+    assert (products["exports"].sum(), products["imports"].sum()) == (1_100 * M, 670 * M)
