@@ -11,16 +11,29 @@ import streamlit as st
 
 from core import cache, texts
 from core.formatting import format_meur, format_percent, format_rank
+from core.tables import Table
 from pages import shared
+from pages.tables import show_table
 
 filters = shared.current_filters()
 catalog = cache.catalog()
 
 
-def change_label(change: float | None, prev_year: int | None) -> str | None:
+def change(change: float | None, prev_year: int | None, colored: bool = True) -> dict:
+    """st.metric arguments for the change on the previous year.
+
+    The arrow and colour are set from the sign explicitly: Streamlit reads the sign from an
+    ASCII hyphen, and French typography writes the typographic minus.
+    """
     if change is None or prev_year is None:
-        return None
-    return f"{format_percent(change, 1, signed=True)} par rapport à {prev_year}"
+        return {}
+    up = change >= 0
+    return {
+        "delta": format_percent(change, 1, signed=True),
+        "delta_arrow": "up" if up else "down",
+        "delta_color": ("green" if up else "red") if colored else "gray",
+        "delta_description": f"par rapport à {prev_year}",
+    }
 
 
 with shared.guard():
@@ -32,15 +45,15 @@ with shared.guard():
     c1.metric(
         "Exportations",
         format_meur(k.exports),
-        change_label(k.change_exports, k.prev_year),
         help="Valeur des biens exportés depuis le territoire (FAB), en millions d'euros.",
+        **change(k.change_exports, k.prev_year),
     )
     c2.metric(
         "Importations",
         format_meur(k.imports),
-        change_label(k.change_imports, k.prev_year),
-        delta_color="off",
         help="Valeur des biens importés dans le territoire (CAF), en millions d'euros.",
+        # More imports is neither good nor bad news: no colour.
+        **change(k.change_imports, k.prev_year, colored=False),
     )
     c3.metric(
         "Solde commercial",
@@ -58,37 +71,75 @@ with shared.guard():
         d1, d2, d3, d4 = st.columns(4)
         if k.kind == "departement":
             d1.metric(
-                f"Part de la région {k.region_name} (export)",
+                "Part de la région (export)",
                 format_percent(k.share_region_exports, 1),
+                help=f"Part des exportations de la région {k.region_name}.",
             )
             d2.metric(
-                f"Part de la région {k.region_name} (import)",
+                "Part de la région (import)",
                 format_percent(k.share_region_imports, 1),
+                help=f"Part des importations de la région {k.region_name}.",
             )
-        d3.metric("Part de la France (export)", format_percent(k.share_france_exports, 2))
-        d4.metric("Part de la France (import)", format_percent(k.share_france_imports, 2))
+        d3.metric(
+            "Part de la France (export)",
+            format_percent(k.share_france_exports, 2),
+            help="Part des exportations de la France entière.",
+        )
+        d4.metric(
+            "Part de la France (import)",
+            format_percent(k.share_france_imports, 2),
+            help="Part des importations de la France entière.",
+        )
         r1, r2, _, _ = st.columns(4)
-        r1.metric(f"Rang à l'export parmi les {unit}", format_rank(k.rank_exports, k.rank_of))
-        r2.metric(f"Rang à l'import parmi les {unit}", format_rank(k.rank_imports, k.rank_of))
+        r1.metric(
+            "Rang à l'export",
+            format_rank(k.rank_exports, k.rank_of),
+            help=f"Rang parmi les {k.rank_of} {unit} (1 = le plus gros exportateur).",
+        )
+        r2.metric(
+            "Rang à l'import",
+            format_rank(k.rank_imports, k.rank_of),
+            help=f"Rang parmi les {k.rank_of} {unit} (1 = le plus gros importateur).",
+        )
 
     st.markdown(f"**{texts.total_sentence(k, 'export')}**")
     st.markdown(f"**{texts.total_sentence(k, 'import')}**")
 
     comparison = cache.comparison(filters)
-    rows = pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "Territoire": [r.name for r in comparison],
-            "Exportations": [format_meur(r.exports) for r in comparison],
-            "Importations": [format_meur(r.imports) for r in comparison],
-            "Solde": [format_meur(r.exports - r.imports, signed=True) for r in comparison],
+            "Exportations (M€)": [r.exports / 1e6 for r in comparison],
+            "Importations (M€)": [r.imports / 1e6 for r in comparison],
+            "Solde (M€)": [(r.exports - r.imports) / 1e6 for r in comparison],
             "Taux de couverture": [
-                format_percent(r.exports / r.imports if r.imports else None, 1) for r in comparison
+                r.exports / r.imports if r.imports else None for r in comparison
             ],
         }
     )
-    st.subheader("Comparaison avec la région et la France")
-    st.dataframe(rows, hide_index=True, width="stretch")
-    st.caption("Valeurs en millions d'euros courants.")
+    st.subheader(
+        "Comparaison avec la région et la France"
+        if k.kind == "departement"
+        else "Comparaison avec la France"
+        if k.kind == "region"
+        else "Totaux de la France"
+    )
+    show_table(
+        Table(
+            frame,
+            {
+                "Exportations (M€)": "meur",
+                "Importations (M€)": "meur",
+                "Solde (M€)": "meur",
+                "Taux de couverture": "pct1",
+            },
+            view="vue-d-ensemble",
+            caption=f"Millions d'euros courants, {k.year}. Taux de couverture : exportations / importations.",
+        ),
+        filters,
+        k.name,
+        key="overview_comparison",
+    )
 
     if k.kind == "departement":
         st.subheader("Territoires d'industrie du département")

@@ -22,11 +22,11 @@ def test_deep_link_opens_seine_saint_denis_2024_with_the_seeds_figures():
     assert shown["Importations"] == f"15{NN}695,4{NB}M€"
     assert shown["Solde commercial"] == f"\u22123{NN}546,8{NB}M€"
     assert shown["Taux de couverture"] == f"77,4{NN}%"
-    assert shown["Part de la région Île-de-France (export)"] == f"8,6{NN}%"
+    assert shown["Part de la région (export)"] == f"8,6{NN}%"
     assert shown["Part de la France (export)"] == f"2,09{NN}%"
-    assert shown["Part de la région Île-de-France (import)"] == f"8,2{NN}%"
+    assert shown["Part de la région (import)"] == f"8,2{NN}%"
     assert shown["Part de la France (import)"] == f"2,29{NN}%"
-    assert shown["Rang à l'export parmi les départements"].endswith("sur 101")
+    assert shown["Rang à l'export"].endswith("sur 101")
     page = texts(at)
     assert "Seine-Saint-Denis : commerce extérieur en 2024" in page
     assert (
@@ -37,9 +37,13 @@ def test_deep_link_opens_seine_saint_denis_2024_with_the_seeds_figures():
     assert "Grand Roissy Le Bourget" in page
     assert "Données de démonstration" in page
     assert "lieu de dédouanement" in page  # the methodological caveat
-    # The change on 2023 is shown under both flows.
-    deltas = {m.label: m.delta for m in at.metric}
-    assert deltas["Exportations"].endswith("par rapport à 2023")
+    # The change on 2023 under both flows, with the arrow following the sign.
+    exports = next(m for m in at.metric if m.label == "Exportations")
+    k = exports.proto
+    assert k.delta.startswith(("+", "\u2212")) and k.delta.endswith(f"{NN}%")
+    assert k.delta_description == "par rapport à 2023"
+    down = k.delta.startswith("\u2212")
+    assert (k.direction == k.MetricDirection.DOWN) == down
 
 
 def test_url_is_completed_with_every_shared_filter():
@@ -70,7 +74,7 @@ def test_region_deep_link_lists_its_departements_and_rank_among_regions():
     shown = metrics(at)
     assert shown["Exportations"] == f"68{NN}021,0{NB}M€"
     assert shown["Importations"] == f"85{NN}786,3{NB}M€"
-    assert shown["Rang à l'export parmi les régions"].endswith("sur 18")
+    assert shown["Rang à l'export"].endswith("sur 18")
     assert "59 – Nord" in texts(at)
 
 
@@ -81,3 +85,13 @@ def test_changing_the_territory_widget_updates_the_figures_and_the_url():
     assert metrics(at)["Part de la France (import)"] == f"0,20{NN}%"
     assert url(at)["territoire"] == "08"
     assert "Nord Ardennes" in texts(at)
+
+
+def test_comparison_table_holds_exact_figures_and_downloads():
+    at = open_app({"territoire": "93", "annee": "2024"})
+    table = at.dataframe[0].value
+    assert table["Territoire"].tolist() == ["Seine-Saint-Denis", "Île-de-France", "France"]
+    assert table["Exportations (M€)"].tolist() == [12_148.6, 141_666.3, 580_354.5]
+    assert table["Importations (M€)"].tolist() == [15_695.4, 192_202.9, 684_776.3]
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Télécharger (CSV)", "Télécharger (Excel)"]
