@@ -173,6 +173,27 @@ def _french_names() -> gettext.NullTranslations:
     return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"])
 
 
+# ISO lists some names inverted for sorting ("Russie, Fédération de"); charts and tables read
+# better in the usual order. Two names need more than the general rule below.
+NAME_EXCEPTIONS = {
+    "VI": "Îles Vierges des États-Unis",  # "Îles Vierges, États-Unis"
+    "GL": "Groenland",  # the translation carries a misspelling ("Groënland")
+}
+_DESIGNATIONS = ("Île", "Îles", "Fédération", "État", "États", "République", "Royaume")
+
+
+def readable_name(code: str, name: str) -> str:
+    """`Russie, Fédération de` → `Fédération de Russie`; `Salomon, Îles` → `Îles Salomon`;
+    `Malouines, Îles (Falkland)` → `Îles Malouines (Falkland)`; other names unchanged."""
+    if code in NAME_EXCEPTIONS:
+        return NAME_EXCEPTIONS[code]
+    head, sep, tail = name.partition(", ")
+    if not sep or not tail.startswith(_DESIGNATIONS):
+        return name
+    designation, _, note = tail.partition(" (")
+    return f"{designation} {head}" + (f" ({note}" if note else "")
+
+
 def build_countries() -> pd.DataFrame:
     """The partner-country table, sorted by code, from pycountry and the tables above.
 
@@ -188,7 +209,7 @@ def build_countries() -> pd.DataFrame:
         rows.append(
             {
                 "code": country.alpha_2,
-                "name_fr": fr.gettext(english),
+                "name_fr": readable_name(country.alpha_2, fr.gettext(english)),
                 "iso3": country.alpha_3,
                 "eu27": country.alpha_2 in EU27,
                 "zone": ISO_ZONES[country.alpha_2],

@@ -384,3 +384,22 @@ def test_products_and_parents_match_insee_a129(products: pd.DataFrame) -> None:
     for row in products.itertuples(index=False):
         assert a129.loc[row.code, "A38"] == row.a38, row.code
         assert a129.loc[row.code, "A17"] == row.a17, row.code
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("RU", "Fédération de Russie"),
+        ("RE", "Île de la Réunion"),
+        ("SB", "Îles Salomon"),
+        ("FK", "Îles Malouines (Falkland)"),
+        ("PS", "État de Palestine"),
+        ("VI", "Îles Vierges des États-Unis"),
+        ("GL", "Groenland"),
+        ("BQ", "Bonaire, Saint-Eustache et Saba"),  # a list, not an inverted name
+    ],
+)
+def test_inverted_iso_names_read_in_the_usual_order(code, expected):
+    countries = reference.load_countries()
+    names = dict(zip(countries["code"], countries["name_fr"], strict=True))
+    assert names[code] == expected
