@@ -24,6 +24,7 @@ POSITIVE_COLOR = "#2e7d32"
 TOP_FLOW_COLOR = "rgba(198, 40, 40, 0.75)"
 FLOW_COLOR = "rgba(140, 140, 140, 0.30)"
 NODE_COLOR = "#6b6b6b"
+NO_TRADE_COLOR = "#dcdcdc"
 FONT = "Marianne, Arial, Helvetica, sans-serif"
 FLOW_NAMES = {"export": "Exportations", "import": "Importations"}
 
@@ -139,24 +140,51 @@ def _symmetric_ticks(extent: float) -> list[float]:
 def partner_map(balance: PartnerBalance, geojson: dict | None = None) -> go.Figure:
     """World map of the balance by partner (diverging red–green around zero, M€).
 
-    ``geojson`` (countries with ``properties.iso3``) draws offline; without it Plotly's built-in
-    world outlines are used, which the browser fetches from Plotly's CDN.
+    ``geojson`` (countries with ``properties.iso3``, see ``core.geo``) draws offline, with the
+    countries that have no trade in light grey underneath; without it Plotly's built-in world
+    outlines are used, which the browser fetches from Plotly's CDN. The colour range stops at
+    the second-largest balance so that one dominant partner does not wash out all the others
+    (its colour saturates; hovers and the table keep the exact figures).
     """
     table = balance.table[balance.table["iso3"].fillna("").str.len() == 3]
     if table.empty:
         return empty_figure("Aucun pays à cartographier")
     values = table["balance"] / 1e6
-    extent = float(values.abs().max()) or 1.0
+    magnitudes = values.abs().sort_values(ascending=False)
+    extent = float(magnitudes.iloc[1] if len(magnitudes) > 1 else magnitudes.iloc[0]) or 1.0
+    fig = go.Figure()
+    if geojson is not None:
+        traded = set(table["iso3"])
+        others = [
+            f["properties"]["iso3"]
+            for f in geojson.get("features", [])
+            if f["properties"].get("iso3") not in traded
+        ]
+        if others:
+            fig.add_trace(
+                go.Choropleth(
+                    geojson=geojson,
+                    featureidkey="properties.iso3",
+                    locations=others,
+                    z=[0] * len(others),
+                    colorscale=[[0, NO_TRADE_COLOR], [1, NO_TRADE_COLOR]],
+                    showscale=False,
+                    marker_line_color="white",
+                    marker_line_width=0.4,
+                    hoverinfo="skip",
+                    name="Sans échange",
+                )
+            )
     trace = go.Choropleth(
         locations=table["iso3"],
         z=values,
         zmin=-extent,
         zmax=extent,
         zmid=0,
-        colorscale=[[0, NEGATIVE_COLOR], [0.5, "#f7f7f7"], [1, POSITIVE_COLOR]],
+        colorscale=[[0, NEGATIVE_COLOR], [0.5, "#f4f1ea"], [1, POSITIVE_COLOR]],
         marker_line_color="white",
         marker_line_width=0.4,
-        colorbar={"title": {"text": "Solde<br>(M€)"}},
+        colorbar={"title": {"text": "Solde<br>(M€)"}, "tickformat": ",.0f", "len": 0.8},
         customdata=np.stack(
             [
                 table["name"],
@@ -170,18 +198,22 @@ def partner_map(balance: PartnerBalance, geojson: dict | None = None) -> go.Figu
             "<b>%{customdata[0]}</b><br>Exportations : %{customdata[1]}<br>"
             "Importations : %{customdata[2]}<br>Solde : %{customdata[3]}<extra></extra>"
         ),
+        name="Solde",
     )
     if geojson is not None:
         trace.update(geojson=geojson, featureidkey="properties.iso3")
-    fig = go.Figure(trace)
+    fig.add_trace(trace)
     fig.update_geos(
         projection_type="natural earth",
         showframe=False,
         showcoastlines=False,
         visible=geojson is None,
         lataxis_range=[-58, 85],
+        bgcolor="rgba(0,0,0,0)",
     )
-    return french_layout(fig, height=460)
+    fig = french_layout(fig, height=500)
+    fig.update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 0})
+    return fig
 
 
 # --- Products ------------------------------------------------------------------------------
@@ -280,15 +312,46 @@ def product_balance_bars(
             hovertemplate="%{y}<br>Solde : %{customdata}<extra></extra>",
         )
     )
-    fig.update_xaxes(title_text="Solde (exportations − importations), millions d'euros")
+    fig.update_xaxes(
+        title_text="Solde (exportations − importations), millions d'euros", tickformat=",.0f"
+    )
     fig.update_yaxes(automargin=True)
     return french_layout(fig, title, height=max(320, 28 * len(ordered) + 120))
 
 
 # --- Sankey --------------------------------------------------------------------------------
-def sankey(flows: SankeyFlows, title: str | None = None, height: int = 620) -> go.Figure:
+def shorten(label: str, width: int | None) -> str:
+    """`Produits des industries alimentaires, boissons…` when a label is wider than ``width``."""
+    if width is None or len(label) <= width:
+        return label
+    return label[: width - 1].rstrip(" ,;–-") + "…"
+
+
+def _column_y(values: list[float], gap: float = 0.02) -> list[float]:
+    """Node centres (0 = top) stacking nodes of a column by size, in the given order."""
+    total = sum(values) or 1.0
+    n = len(values)
+    gap = min(gap, 0.3 / max(n - 1, 1))
+    room = 1.0 - gap * (n - 1)
+    centres, top = [], 0.0
+    for v in values:
+        h = room * v / total
+        centres.append(min(max(top + h / 2, 0.001), 0.999))
+        top += h + gap
+    return centres
+
+
+def sankey(
+    flows: SankeyFlows,
+    title: str | None = None,
+    height: int = 620,
+    label_width: int | None = None,
+) -> go.Figure:
     """Products → countries (exports) or countries → products (imports); the five largest
-    single flows in red, the others neutral; nodes in the seeds' order, "Autres" last."""
+    single flows in red, the others neutral; nodes in the seeds' order, "Autres" last.
+
+    ``label_width`` shortens long node labels (hovers keep them whole) for small diagrams.
+    """
     if flows.links.empty:
         return empty_figure("Aucun flux pour ces filtres")
     node_ids = list(flows.left) + list(flows.right)
@@ -304,36 +367,41 @@ def sankey(flows: SankeyFlows, title: str | None = None, height: int = 620) -> g
         .groupby(level=0)
         .sum()
     )
-    n_left, n_right = len(flows.left), len(flows.right)
-
-    def column_y(n: int) -> list[float]:
-        return [0.01 + 0.98 * i / max(n - 1, 1) for i in range(n)] if n > 1 else [0.5]
-
+    n_left = len(flows.left)
+    left_values = [float(node_values.get(n, 0)) for n in flows.left]
+    right_values = [float(node_values.get(n, 0)) for n in flows.right]
     fig = go.Figure(
         go.Sankey(
             arrangement="snap",
             node={
-                "label": [flows.labels[n] for n in node_ids],
+                "label": [shorten(flows.labels[n], label_width) for n in node_ids],
                 "color": [NODE_COLOR if not n.endswith(OTHERS) else "#b0b0b0" for n in node_ids],
                 "pad": 12,
                 "thickness": 16,
-                "x": [0.001] * n_left + [0.999] * n_right,
-                "y": column_y(n_left) + column_y(n_right),
-                "customdata": [format_meur(node_values.get(n, 0)) for n in node_ids],
-                "hovertemplate": "%{label}<br>%{customdata}<extra></extra>",
+                "x": [0.001] * n_left + [0.999] * len(flows.right),
+                "y": _column_y(left_values) + _column_y(right_values),
+                "customdata": [
+                    f"{flows.labels[n]}<br>{format_meur(node_values.get(n, 0))}" for n in node_ids
+                ],
+                "hovertemplate": "%{customdata}<extra></extra>",
             },
             link={
                 "source": [index[s] for s in links["source"]],
                 "target": [index[t] for t in links["target"]],
                 "value": (links["value"] / 1e6).tolist(),
                 "color": [TOP_FLOW_COLOR if top else FLOW_COLOR for top in links["top"]],
-                "customdata": [format_meur(v) for v in links["value"]],
-                "hovertemplate": (
-                    "%{source.label} → %{target.label}<br>%{customdata}<extra></extra>"
-                ),
+                # Whole labels in the hover even when the node labels are shortened.
+                "customdata": [
+                    f"{a} → {b}<br>{format_meur(v)}"
+                    for a, b, v in zip(
+                        links["source_label"], links["target_label"], links["value"], strict=True
+                    )
+                ],
+                "hovertemplate": "%{customdata}<extra></extra>",
             },
             valueformat=",.1f",
             valuesuffix=" M€",
+            textfont={"shadow": "none", "size": 12, "color": "#222"},
         )
     )
     return french_layout(fig, title, height=height)

@@ -23,9 +23,11 @@ from typing import Literal
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from core.formatting import format_eur, format_number, format_percent
+from core.queries import PartnerBalance, ProductBreakdown, SankeyFlows
 
 Kind = Literal["text", "meur", "eur", "pct1", "pct2", "ratio", "int", "index"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -79,7 +81,7 @@ def styled(table: Table) -> pd.io.formats.style.Styler:
         for col in table.frame.columns
         if table.kind(col) != "text"
     }
-    return table.frame.style.format(formats)
+    return table.frame.style.format(formats, na_rep="–")
 
 
 def _display(value: object, kind: Kind) -> str:
@@ -107,24 +109,51 @@ def _csv_cell(value: object, kind: Kind) -> str:
     return text.replace(".", ",")
 
 
+def _csv_column(values: pd.Series, kind: Kind) -> pd.Series:
+    """One column as CSV text, vectorised (a France-level download has ~700 000 rows)."""
+    missing = values.isna()
+    if kind == "text" or values.dtype == object or pd.api.types.is_string_dtype(values):
+        if pd.api.types.is_bool_dtype(values):
+            return values.map({True: "oui", False: "non"}).where(~missing, "")
+        text = values.astype(object).where(~missing, "").astype(str)
+        risky = text.str.startswith(FORMULA_START)
+        return text.where(~risky, "'" + text)
+    if pd.api.types.is_bool_dtype(values):
+        return values.map({True: "oui", False: "non"})
+    if kind in ("int", "eur"):
+        text = values.astype("float64").fillna(0).round().astype("int64").astype(str)
+    else:
+        text = values.astype("float64").map(lambda v: _csv_cell(v, kind))
+    return text.where(~missing, "")
+
+
 def to_csv(table: Table) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([neutralise(str(c)) for c in table.frame.columns])
-    kinds = [table.kind(c) for c in table.frame.columns]
-    for row in table.frame.itertuples(index=False, name=None):
-        writer.writerow([_csv_cell(v, k) for v, k in zip(row, kinds, strict=True)])
-    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+    """`;`-separated, decimal comma, UTF-8 with BOM, CRLF; formulas neutralised."""
+    frame = table.frame
+    out = pd.DataFrame(
+        {i: _csv_column(frame.iloc[:, i], table.kind(c)) for i, c in enumerate(frame.columns)}
+    )
+    out.columns = [neutralise(str(c)) for c in frame.columns]
+    text = out.to_csv(sep=";", index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    return "\ufeff".encode() + text.encode("utf-8")
 
 
 def to_xlsx(table: Table, sheet: str = "Données") -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet[:31]
-    ws.append([neutralise(str(c)) for c in table.frame.columns])
+    """An Excel workbook with the same rows and raw numbers, formatted by column kind.
+
+    Written in openpyxl's streaming mode so that a France-level download (hundreds of thousands
+    of rows) stays within memory and time.
+    """
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet[:31])
     kinds = [table.kind(c) for c in table.frame.columns]
+    for idx, column in enumerate(table.frame.columns, start=1):
+        width = max(len(str(column)), 10) + 2
+        ws.column_dimensions[get_column_letter(idx)].width = min(width, 60)
+    ws.freeze_panes = "A2"
+    ws.append([neutralise(str(c)) for c in table.frame.columns])
     for row in table.frame.itertuples(index=False, name=None):
-        out = []
+        out: list[object] = []
         for value, kind in zip(row, kinds, strict=True):
             if value is None or (isinstance(value, float) and math.isnan(value)):
                 out.append(None)
@@ -133,16 +162,11 @@ def to_xlsx(table: Table, sheet: str = "Données") -> bytes:
             elif isinstance(value, bool):
                 out.append("oui" if value else "non")
             else:
-                out.append(int(value) if kind in ("int", "eur") else float(value))
+                cell = WriteOnlyCell(ws, int(value) if kind in ("int", "eur") else float(value))
+                if kind in _XLSX_FORMATS:
+                    cell.number_format = _XLSX_FORMATS[kind]
+                out.append(cell)
         ws.append(out)
-    for idx, kind in enumerate(kinds, start=1):
-        letter = get_column_letter(idx)
-        width = max(len(str(table.frame.columns[idx - 1])), 10) + 2
-        ws.column_dimensions[letter].width = min(width, 60)
-        if kind in _XLSX_FORMATS:
-            for cell in ws[letter][1:]:
-                cell.number_format = _XLSX_FORMATS[kind]
-    ws.freeze_panes = "A2"
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -162,3 +186,174 @@ def file_name(view: str, territory_code: str, territory_name: str, year: int, ex
 def meur(values: pd.Series) -> pd.Series:
     """Euros → millions of euros, exact (no rounding: the screen rounds, files keep it all)."""
     return values.astype("float64") / 1e6
+
+
+# --- The tables of the analysis pages -------------------------------------------------------
+MEUR_CAPTION = "Valeurs en millions d'euros courants (exactes à l'euro dans les fichiers)."
+FLOW_WORDS = {"export": "Exportations", "import": "Importations"}
+
+
+def partner_table(balance: PartnerBalance, view: str = "partenaires") -> Table:
+    """Country, zone, imports, exports, balance, coverage and shares of the territory's total."""
+    t = balance.table
+    frame = pd.DataFrame(
+        {
+            "Pays": t["name"],
+            "Code": t["code"],
+            "Zone": t["zone"],
+            "UE 27": t["eu27"].map({True: "oui", False: "non"}),
+            "Importations (M€)": meur(t["imports"]),
+            "Exportations (M€)": meur(t["exports"]),
+            "Solde (M€)": meur(t["balance"]),
+            "Taux de couverture": t["coverage"],
+            "Part des importations": t["share_imports"],
+            "Part des exportations": t["share_exports"],
+        }
+    )
+    kinds: dict[str, Kind] = {
+        "Importations (M€)": "meur",
+        "Exportations (M€)": "meur",
+        "Solde (M€)": "meur",
+        "Taux de couverture": "pct1",
+        "Part des importations": "pct1",
+        "Part des exportations": "pct1",
+    }
+    caption = (
+        f"{MEUR_CAPTION} Taux de couverture : exportations rapportées aux importations ; "
+        "parts dans le total du territoire, tous pays confondus."
+    )
+    return Table(frame.reset_index(drop=True), kinds, view, caption)
+
+
+def product_table(breakdown: ProductBreakdown, view: str | None = None) -> Table:
+    """One row per product of the breakdown's level, with its parents when it has any."""
+    t = breakdown.table
+    columns: dict[str, pd.Series] = {
+        f"Code {breakdown.level}": t["code"],
+        "Produit": t["label"],
+    }
+    columns |= {
+        "Importations (M€)": meur(t["imports"]),
+        "Exportations (M€)": meur(t["exports"]),
+        "Solde (M€)": meur(t["balance"]),
+        "Part des importations": t["share_imports"],
+        "Part des exportations": t["share_exports"],
+    }
+    # Parents last: long labels would push the figures out of sight.
+    if breakdown.level == "A129":
+        columns["Branche A38"] = t["a38"] + " – " + t["a38_label"]
+    if breakdown.level in ("A38", "A129"):
+        columns["Secteur A17"] = t["a17"] + " – " + t["a17_label"]
+    kinds: dict[str, Kind] = {
+        "Importations (M€)": "meur",
+        "Exportations (M€)": "meur",
+        "Solde (M€)": "meur",
+        "Part des importations": "pct1",
+        "Part des exportations": "pct1",
+    }
+    return Table(
+        pd.DataFrame(columns).reset_index(drop=True),
+        kinds,
+        view or f"produits-{breakdown.level}",
+        f"{MEUR_CAPTION} Parts calculées sur le total du territoire pour chaque flux.",
+    )
+
+
+def flow_table(flows: SankeyFlows, view: str | None = None) -> Table:
+    """The links of a Sankey: origin, destination, value, share of the total, top-5 flag."""
+    links = flows.links
+    product_side = "Produit" if flows.flow == "export" else "Pays d'origine"
+    country_side = "Pays de destination" if flows.flow == "export" else "Produit"
+    total = flows.total or 1
+    frame = pd.DataFrame(
+        {
+            product_side: links["source_label"],
+            country_side: links["target_label"],
+            "Valeur (M€)": meur(links["value"]),
+            "Part du total": links["value"] / total,
+            "Parmi les 5 principaux flux": links["top"].map({True: "oui", False: "non"}),
+        }
+    )
+    return Table(
+        frame.reset_index(drop=True),
+        {"Valeur (M€)": "meur", "Part du total": "pct1"},
+        view or f"flux-{flows.flow}",
+        f"{MEUR_CAPTION} « Autres » regroupe les produits et les pays au-delà des premiers "
+        "de chaque côté ; les flux s'additionnent au total.",
+    )
+
+
+# Value early so the grid shows it without scrolling sideways.
+ROW_COLUMNS = {
+    "year": "Année",
+    "flow": "Flux",
+    "country": "Pays",
+    "country_name": "Nom du pays",
+    "product": "Produit (A129)",
+    "product_label": "Libellé du produit",
+    "value_eur": "Valeur (€)",
+    "dept": "Département",
+    "dept_name": "Nom du département",
+    "a38": "Branche (A38)",
+    "a17": "Secteur (A17)",
+}
+
+
+def rows_table(rows: pd.DataFrame, view: str = "donnees") -> Table:
+    """The detail rows (``queries.trade_rows``) with French names; values in whole euros."""
+    frame = rows.rename(columns=ROW_COLUMNS)[list(ROW_COLUMNS.values())].copy()
+    frame["Flux"] = frame["Flux"].map(FLOW_WORDS).fillna(frame["Flux"])
+    return Table(
+        frame.reset_index(drop=True),
+        {"Année": "int", "Valeur (€)": "eur"},
+        view,
+        "Valeurs en euros courants ; une ligne par flux, département, produit A129 et pays.",
+    )
+
+
+GROUPINGS = {
+    "pays": (["country", "country_name"], ["Pays", "Nom du pays"]),
+    "produits": (["product", "product_label"], ["Produit (A129)", "Libellé du produit"]),
+}
+
+
+def grouped_rows_table(rows: pd.DataFrame, by: str, view: str | None = None) -> Table:
+    """The rows summed by partner (``by="pays"``) or by product (``by="produits"``):
+    imports, exports, balance, row count; the sums equal the rows' totals."""
+    keys, names = GROUPINGS[by]  # KeyError for anything off the allowlist
+    if rows.empty:
+        rows = pd.DataFrame({**{k: pd.Series(dtype="str") for k in keys},
+                             "flow": pd.Series(dtype="str"),
+                             "value_eur": pd.Series(dtype="int64")})  # fmt: skip
+    wide = (
+        rows.pivot_table(index=keys, columns="flow", values="value_eur", aggfunc="sum")
+        .reindex(columns=["import", "export"])
+        .fillna(0)
+        .astype("int64")
+        .reset_index()
+    )
+    counts = rows.groupby(keys).size().rename("n").reset_index()
+    wide = wide.merge(counts, on=keys, how="left")
+    wide = wide.assign(_volume=wide["import"] + wide["export"])
+    wide = wide.sort_values(["_volume", keys[0]], ascending=[False, True])
+    frame = pd.DataFrame(
+        {
+            names[0]: wide[keys[0]],
+            names[1]: wide[keys[1]],
+            "Importations (€)": wide["import"],
+            "Exportations (€)": wide["export"],
+            "Solde (€)": wide["export"] - wide["import"],
+            "Nombre de lignes": wide["n"],
+        }
+    )
+    return Table(
+        frame.reset_index(drop=True),
+        {
+            "Importations (€)": "eur",
+            "Exportations (€)": "eur",
+            "Solde (€)": "eur",
+            "Nombre de lignes": "int",
+        },
+        view or f"donnees-par-{by}",
+        "Valeurs en euros courants, sommes des lignes correspondant aux filtres.",
+    )

@@ -1,0 +1,155 @@
+"""Données: the rows behind the current filters in a grid (streamlit-aggrid), downloadable.
+
+Three views (URL ``vue``): ``lignes`` (one row per flow × département × product × country),
+``pays`` and ``produits`` (the rows summed by partner or by product). The grid sorts, filters
+and pages in the browser; for a large territory it shows the largest rows only (say so), while
+the CSV/XLSX downloads hold every row of the filters.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from st_aggrid import AgGrid, GridOptionsBuilder, JsCode
+
+from core import cache, tables
+from core.formatting import format_meur, format_number
+from pages import shared
+from pages.tables import caveat, download_buttons, page_choice
+
+VIEW_LABELS = {"lignes": "Lignes détaillées", "pays": "Par pays", "produits": "Par produit"}
+GRID_MAX_ROWS = 5_000
+HEAVY_XLSX_ROWS = 100_000
+
+# Numbers stay numbers in the grid (numeric sort and filters); only their display is French.
+# The code is ours, never user data.
+_FR_INTEGER = JsCode(
+    """function(params) {
+        if (params.value === null || params.value === undefined) { return ''; }
+        return new Intl.NumberFormat('fr-FR', {maximumFractionDigits: 0})
+            .format(params.value).replace('-', '\u2212');
+    }"""
+)
+_LOCALE_TEXT = {
+    "page": "Page",
+    "more": "plus",
+    "to": "à",
+    "of": "sur",
+    "next": "Suivante",
+    "last": "Dernière",
+    "first": "Première",
+    "previous": "Précédente",
+    "loadingOoo": "Chargement…",
+    "noRowsToShow": "Aucune ligne",
+    "filterOoo": "Filtrer…",
+    "equals": "Égal à",
+    "notEqual": "Différent de",
+    "lessThan": "Inférieur à",
+    "greaterThan": "Supérieur à",
+    "lessThanOrEqual": "Inférieur ou égal à",
+    "greaterThanOrEqual": "Supérieur ou égal à",
+    "inRange": "Entre",
+    "contains": "Contient",
+    "notContains": "Ne contient pas",
+    "startsWith": "Commence par",
+    "endsWith": "Se termine par",
+    "blank": "Vide",
+    "notBlank": "Non vide",
+    "andCondition": "ET",
+    "orCondition": "OU",
+    "pageSizeSelectorLabel": "Lignes par page :",
+    "thousandSeparator": "\u202f",
+    "decimalSeparator": ",",
+}
+
+
+def grid_options(table: tables.Table) -> dict:
+    builder = GridOptionsBuilder.from_dataframe(table.frame)
+    builder.configure_default_column(sortable=True, filter=True, resizable=True)
+    for column in table.frame.columns:
+        kind = table.kind(column)
+        if kind in ("eur", "int", "meur"):
+            builder.configure_column(
+                column,
+                type=["numericColumn"],
+                filter="agNumberColumnFilter",
+                valueFormatter=_FR_INTEGER if kind in ("eur", "int") else None,
+            )
+        else:
+            builder.configure_column(column, filter="agTextColumnFilter", maxWidth=280)
+    if "Valeur (€)" in table.frame.columns:
+        builder.configure_column("Valeur (€)", pinned="right")  # the figure stays in view
+    if "Année" in table.frame.columns:
+        builder.configure_column("Année", valueFormatter=None)  # 2024, not "2 024"
+    builder.configure_pagination(enabled=True, paginationAutoPageSize=False, paginationPageSize=25)
+    builder.configure_grid_options(
+        localeText=_LOCALE_TEXT,
+        paginationPageSizeSelector=[25, 50, 100],
+        autoSizeStrategy={"type": "fitCellContents"},
+    )
+    return builder.build()
+
+
+filters = shared.current_filters()
+catalog = cache.catalog()
+
+with shared.guard():
+    name = catalog.territory_name(filters.territory)
+    st.title(f"{name} : données détaillées {filters.year}")
+    st.caption(f"Données · {filters.describe(catalog)}")
+    view = page_choice("vue", "Présentation", VIEW_LABELS, "lignes")
+
+    rows = cache.trade_rows(filters)
+    if rows.empty:
+        st.info(
+            "Aucune ligne ne correspond aux filtres choisis : élargissez la sélection de pays "
+            "ou de produits, ou changez d'année."
+        )
+        st.stop()
+
+    def build(limit: int | None = None) -> tables.Table:
+        # Rebuilt from the cached rows when a file is asked for, so that a France-level
+        # table (~700 000 rows) is not kept in memory for every session between clicks.
+        source = cache.trade_rows(filters)
+        if view == "lignes":
+            return tables.rows_table(source if limit is None else source.head(limit), "donnees")
+        grouped = tables.grouped_rows_table(source, view, view=f"donnees-par-{view}")
+        if limit is None:
+            return grouped
+        return tables.Table(grouped.frame.head(limit), grouped.kinds, grouped.view, grouped.caption)
+
+    exports = int(rows.loc[rows["flow"] == "export", "value_eur"].sum())
+    imports = int(rows.loc[rows["flow"] == "import", "value_eur"].sum())
+    shown = build(GRID_MAX_ROWS)
+    n = len(rows) if view == "lignes" else rows[tables.GROUPINGS[view][0][0]].nunique()
+    st.markdown(
+        f"**{format_number(len(rows))} lignes** correspondent aux filtres : exportations "
+        f"{format_meur(exports)}, importations {format_meur(imports)}."
+    )
+    caveat()
+    if n > GRID_MAX_ROWS:
+        st.warning(
+            f"La grille montre les {format_number(GRID_MAX_ROWS)} plus grandes lignes sur "
+            f"{format_number(n)} ; les téléchargements contiennent toutes les lignes.",
+            icon=":material/filter_list:",
+        )
+    AgGrid(
+        shown.frame,
+        gridOptions=grid_options(shown),
+        height=560,
+        allow_unsafe_jscode=True,
+        theme="streamlit",
+        key=f"data_grid_{view}",
+        update_on=[],
+        show_download_button=False,
+        show_toolbar=False,
+    )
+    st.caption(
+        f"{shown.caption} Cliquez sur un en-tête pour trier, sur son menu pour filtrer ; "
+        "« Par pays » et « Par produit » regroupent les lignes."
+    )
+    if n > HEAVY_XLSX_ROWS:
+        st.caption(
+            "Fichier volumineux : le CSV se prépare en quelques secondes, le fichier Excel peut "
+            "demander une à deux minutes."
+        )
+    download_buttons(build, filters, name, key=f"data_{view}", view=shown.view)

@@ -1,0 +1,158 @@
+"""End to end in headless Chromium: deep links, figures on screen, CSV downloads compared with
+the screen, and page switches that keep the filters (issue 2 item 6 and issue 3).
+
+One Streamlit server for the module (the demonstration database), one browser page per test;
+timeouts are generous because the machine has two cores shared with other test runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.browser import browser_page, streamlit_server, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+SPACES = str.maketrans({"\u202f": " ", "\u00a0": " "})
+
+
+@pytest.fixture(scope="module")
+def base(demo_path: Path):
+    with streamlit_server(demo_path) as url:
+        yield url
+
+
+@pytest.fixture
+def page(base: str):
+    with browser_page() as p:
+        yield p
+
+
+def plain(text: str) -> str:
+    return text.translate(SPACES)
+
+
+def params(page) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def open_view(page, base: str, path: str) -> None:
+    page.goto(f"{base}/{path}")
+    wait_for_app(page)
+    # No "Page not found" dialog, even in the first session of a fresh server (Home.py turns
+    # Streamlit's legacy pages/ routing off before the server starts).
+    assert page.get_by_role("dialog").count() == 0
+
+
+def wait_for_plots(page, n: int) -> None:
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= {n}",
+        timeout=90_000,
+    )
+
+
+def download_csv(page, label: str = "Télécharger (CSV)") -> tuple[str, list[list[str]]]:
+    with page.expect_download(timeout=90_000) as info:
+        page.get_by_role("button", name=label).first.click()
+    download = info.value
+    data = Path(download.path()).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data[3:].decode("utf-8")), delimiter=";"))
+    return download.suggested_filename, rows
+
+
+def number(cell: str) -> float:
+    return float(cell.replace(",", "."))
+
+
+def test_overview_deep_link_then_filter_change_and_page_switch_keep_the_url(page, base):
+    """Issue 2, item 6: KPIs from a deep link; a sidebar filter; the sidebar navigation."""
+    open_view(page, base, "?territoire=93&annee=2024")
+    page.get_by_test_id("stMetricValue").first.wait_for(timeout=60_000)
+    values = [plain(v) for v in page.get_by_test_id("stMetricValue").all_inner_texts()]
+    assert "12 148,6 M€" in values and "15 695,4 M€" in values
+    page.get_by_test_id("stSidebar").get_by_text("Importations", exact=True).click()
+    page.wait_for_function("() => location.search.includes('flux=import')", timeout=60_000)
+    wait_for_app(page)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Partenaires", exact=True).click()
+    page.wait_for_url(re.compile(r"/partenaires\?"), timeout=60_000)
+    wait_for_app(page)
+    page.get_by_text("balance commerciale territoriale en 2024").wait_for(timeout=60_000)
+    kept = params(page)
+    assert kept["territoire"] == "93" and kept["annee"] == "2024" and kept["flux"] == "import"
+    assert kept["top"] == "10" and kept["niveau"] == "A38"
+
+
+def test_partners_deep_link_csv_matches_the_balances_written_on_the_chart(page, base):
+    open_view(page, base, "partenaires?territoire=93&annee=2024&zone=tous")
+    wait_for_plots(page, 2)
+    svg = plain(page.locator(".js-plotly-plot").first.inner_text())
+    assert "Chine" in svg and "Allemagne" in svg
+    name, rows = download_csv(page)
+    assert name == "partenaires_93-seine-saint-denis_2024.csv"
+    header, body = rows[0], rows[1:]
+    assert header[:3] == ["Pays", "Code", "Zone"]
+    by_country = {r[0]: r for r in body}
+    balance = number(by_country["Chine"][header.index("Solde (M€)")])
+    shown = f"{balance:,.1f}".replace(",", " ").replace(".", ",").replace("-", "\u2212")
+    assert f"{shown} M€" in svg  # the chart's label is the CSV's figure, rounded
+    total = sum(number(r[header.index("Exportations (M€)")]) for r in body)
+    assert total == pytest.approx(12_148.6, abs=0.05)
+    # The map is drawn from the shipped geometry (no CDN on this machine).
+    assert page.locator(".js-plotly-plot").nth(1).locator("path.choroplethlocation").count() > 100
+
+
+def test_flows_deep_link_sentence_and_csv_add_up_to_the_same_total(page, base):
+    open_view(page, base, "flux?territoire=93&annee=2024&flux=export")
+    wait_for_plots(page, 3)
+    text = plain(page.get_by_test_id("stMain").inner_text())
+    assert (
+        "Total des exportations : 12 148,6 millions d'euros, soit 8,6 % de la valeur exportée "
+        "par la région Île-de-France, soit 2,09 % de la valeur exportée au niveau national"
+    ) in text
+    assert "141 666,3 millions d'euros" in text and "580 354,5 millions d'euros" in text
+    red = page.locator(".js-plotly-plot").first.locator("path.sankey-link")
+    assert red.count() > 20
+    name, rows = download_csv(page)
+    assert name == "flux-export_93-seine-saint-denis_2024.csv"
+    header, body = rows[0], rows[1:]
+    assert sum(number(r[header.index("Valeur (M€)")]) for r in body) == pytest.approx(
+        12_148.6, abs=0.05
+    )
+    assert sum(r[header.index("Parmi les 5 principaux flux")] == "oui" for r in body) == 5
+    assert any("Autres" in (r[0], r[1]) for r in body)
+
+
+def test_products_then_data_pages_show_the_figures_of_their_downloads(page, base):
+    open_view(page, base, "produits?territoire=93&annee=2024&niveau=A17")
+    wait_for_plots(page, 2)
+    _, rows = download_csv(page)
+    header, body = rows[0], rows[1:]
+    assert header[0] == "Code A17"
+    assert sum(number(r[header.index("Importations (M€)")]) for r in body) == pytest.approx(
+        15_695.4, abs=0.05
+    )
+
+    # Switch to Données through the sidebar: the filters follow, the grid shows the rows.
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Données", exact=True).click()
+    page.wait_for_url(re.compile(r"/donnees\?"), timeout=60_000)
+    wait_for_app(page)
+    assert params(page)["niveau"] == "A17" and params(page)["territoire"] == "93"
+    page.get_by_text("lignes", exact=False).first.wait_for(timeout=60_000)
+    text = plain(page.get_by_test_id("stMain").inner_text())
+    count = int(re.search(r"([\d ]+) lignes", text).group(1).replace(" ", ""))
+    grid = page.frame_locator("iframe[title*='st_aggrid'], iframe").first
+    first_value = grid.locator(".ag-row[row-index='0'] [col-id='Valeur (€)']").first
+    first_value.wait_for(timeout=90_000)
+    name, rows = download_csv(page)
+    assert name == "donnees_93-seine-saint-denis_2024.csv"
+    header, body = rows[0], rows[1:]
+    assert len(body) == count == 10_898  # every row, although the grid shows 5 000
+    on_screen = int(plain(first_value.inner_text()).replace(" ", ""))
+    assert on_screen == int(body[0][header.index("Valeur (€)")])
