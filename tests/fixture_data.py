@@ -103,7 +103,14 @@ ROWS = [
 
 
 def build_fixture(path: Path) -> Path:
-    columns = list(zip(*ROWS, strict=True))
+    return write_fixture(path, ROWS, "fixture")
+
+
+def write_fixture(
+    path: Path, rows: list[tuple], name: str, territoires: pd.DataFrame | None = None
+) -> Path:
+    """A database of the fixture's reference tables and ``rows`` (values in M€)."""
+    columns = list(zip(*rows, strict=True))
     trade = pa.table(
         {
             "year": pa.array(columns[0], pa.int16()),
@@ -114,6 +121,7 @@ def build_fixture(path: Path) -> Path:
             "value_eur": pa.array([v * M for v in columns[5]], pa.int64()),
         }
     )
-    ref = Reference(DEPTS, REGIONS, PRODUCTS, COUNTRIES, TERRITOIRES)
-    write_database(path, ref, trade, {"source": "test", "files": ["fixture"]})
+    ti = TERRITOIRES if territoires is None else territoires
+    ref = Reference(DEPTS, REGIONS, PRODUCTS, COUNTRIES, ti)
+    write_database(path, ref, trade, {"source": "test", "files": [name]})
     return path
