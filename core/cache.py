@@ -14,7 +14,8 @@ from typing import ParamSpec, TypeVar
 
 import streamlit as st
 
-from core import queries, store
+from core import fiche as fiche_doc
+from core import queries, queries_trends, store
 from core.db import Catalog, Database
 
 P = ParamSpec("P")
@@ -61,4 +62,18 @@ partner_balance = cached(queries.partner_balance)
 product_breakdown = cached(queries.product_breakdown)
 sankey_flows = cached(queries.sankey_flows)
 comparison = cached(queries.comparison)
-trade_rows = cached(queries.trade_rows, max_entries=8)
+trade_rows = cached(queries.trade_rows, max_entries=3)  # France: ~120 MB an entry
+
+# Trends, rankings, specialisation, comparison, map.
+trend = cached(queries_trends.trend)
+trend_breakdown = cached(queries_trends.trend_breakdown)
+departement_indicators = cached(queries_trends.departement_indicators)
+rankings = cached(queries_trends.rankings)
+specialisation = cached(queries_trends.specialisation)
+compare = cached(queries_trends.compare, max_entries=32)
+default_comparison = cached(queries_trends.default_comparison)
+
+# Fiche territoriale: the document model and its two files, per territory and year.
+fiche = cached(fiche_doc.build_fiche, max_entries=16)
+fiche_html = cached(fiche_doc.fiche_html, max_entries=4)  # ~5 MB each (plotly.js inlined)
+fiche_pdf = cached(fiche_doc.fiche_pdf, max_entries=8)
