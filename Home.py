@@ -2,15 +2,40 @@
 
 Page config once, the shared filters in the sidebar (bound to the URL), the provenance banner,
 then ``st.navigation``. Pages live in ``pages/`` and only compose what ``core`` returns.
+
+Start the app with ``python Home.py [streamlit options]`` (what ``make run`` does) rather than
+``streamlit run Home.py``: see ``launch`` below.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import streamlit as st
 
 from pages import shared
+
+
+def launch(argv: list[str]) -> None:
+    """Start the Streamlit server on this script with Streamlit's legacy routing switched off.
+
+    A ``pages/`` folder beside the main script makes Streamlit run the first session of a fresh
+    server in its legacy "pages directory" mode, until a script has called ``st.navigation``:
+    that session loses deep links to sub-pages ("Page not found") and its first widget
+    interaction. Our pages are declared with ``st.navigation`` only, so the legacy mode is
+    turned off before the server starts.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.web import cli
+
+    PagesManager.uses_pages_directory = False
+    # cli.main is Streamlit's click command group; it exits when the server stops.
+    cli.main.main(args=["run", str(Path(__file__).resolve()), *argv], prog_name="streamlit")
+
+
+if __name__ == "__main__" and not st.runtime.exists():
+    launch(sys.argv[1:])
 
 st.set_page_config(
     page_title="Commerce extérieur des territoires",

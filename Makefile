@@ -30,8 +30,8 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium fonts-dejavu-core; }
 
-run: demo-db
-	$(VENV)/bin/streamlit run Home.py --server.port $(PORT) --server.headless true
+run: demo-db chromium
+	$(PY) Home.py --server.port $(PORT) --server.headless true
 
 test: demo-db chromium
 	$(PY) -m pytest

@@ -72,3 +72,24 @@ def format_rank(rank: int | None, total: int | None) -> str:
         return "–"
     suffix = "er" if rank == 1 else "e"
     return f"{rank}{suffix} sur {total}"
+
+
+def format_year_span(years: list[int] | tuple[int, ...]) -> str:
+    """`[2024]` → `année 2024`; `[2019, …, 2024]` → `années 2019–2024`; `[]` → `–`."""
+    if not years:
+        return "–"
+    first, last = min(years), max(years)
+    return f"année {first}" if first == last else f"années {first}–{last}"
+
+
+def format_day(timestamp: str | None) -> str:
+    """An ISO timestamp as a French date: `2026-11-22T05:07:00+00:00` → `22 novembre 2026`."""
+    from datetime import datetime
+
+    from babel.dates import format_date
+
+    try:
+        day = datetime.fromisoformat(str(timestamp)).date()
+    except (TypeError, ValueError):
+        return "–"
+    return format_date(day, format="long", locale=LOCALE)

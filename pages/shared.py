@@ -28,6 +28,7 @@ from core.filters import (
     TOP_MIN,
     Filters,
 )
+from core.formatting import format_day, format_year_span
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ def page_param(
     An invalid value opens the default with a French notice. Use with a widget whose ``key``
     is ``f"p_{name}"``.
     """
-    key, seeded = f"p_{name}", f"_seeded_p_{name}"
+    key, seeded, last = f"p_{name}", f"_seeded_p_{name}", f"_last_p_{name}"
     ss = st.session_state
     if not ss.get(seeded):
         raw = st.query_params.get(name)
@@ -157,6 +158,11 @@ def page_param(
             )
         ss[key] = raw if raw in options else default
         ss[seeded] = True
+    elif key not in ss:
+        # Streamlit drops a widget's state when a run does not draw it (another page was
+        # shown): come back to the value the user last had on this page.
+        ss[key] = ss.get(last, default)
+    ss[last] = ss[key]
     return ss[key]
 
 
@@ -167,12 +173,12 @@ def current_filters() -> Filters:
 def provenance_banner(catalog: Catalog) -> None:
     """Say on every page where the figures come from, with the methodological caveats."""
     meta = catalog.metadata
-    years = f"{catalog.years[0]}–{catalog.years[-1]}"
+    years = format_year_span(catalog.years)
     if catalog.is_demo:
         st.info(
             "**Données de démonstration** : chiffres générés pour illustrer l'outil, calibrés "
             "sur les totaux publiés pour 2024 (France, régions et départements des fiches ANCT) "
-            f"mais fictifs dans le détail ; années {years}. Ce ne sont pas des statistiques "
+            f"mais fictifs dans le détail ; {years}. Ce ne sont pas des statistiques "
             "officielles : chargez les fichiers de la DGDDI depuis la page « Sources de "
             "données ».",
             icon=":material/science:",
@@ -180,9 +186,9 @@ def provenance_banner(catalog: Catalog) -> None:
     else:
         files = meta.get("files") or []
         names = ", ".join(str(f) for f in files) if files else "fichiers officiels"
-        loaded = str(meta.get("built_at", ""))[:10]
+        loaded = format_day(meta.get("built_at"))
         st.success(
-            f"**Données officielles DGDDI** : {names} ; années {years} ; chargées le {loaded}.",
+            f"**Données officielles DGDDI** : {names} ; {years} ; chargées le {loaded}.",
             icon=":material/verified:",
         )
     with st.expander("Précisions méthodologiques"):

@@ -1,6 +1,7 @@
 """End-to-end harness: a real Streamlit server and headless Debian Chromium via Playwright.
 
-``streamlit_server`` starts ``streamlit run Home.py`` on a free port against a given database;
+``streamlit_server`` starts ``python Home.py`` (Streamlit with its legacy routing off, as
+``make run`` does) on a free port against a given database;
 ``browser_page`` opens a Chromium page (``executable_path=shutil.which("chromium")``: the
 machine cannot download Playwright's own browsers). Tests skip when chromium is absent outside
 CI and fail in CI, where `make test` installs it.
@@ -21,18 +22,9 @@ from pathlib import Path
 
 import pytest
 
+from core.fiche import CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    # This machine's network is closed: without these, Chromium keeps trying Google's hosts.
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def free_port() -> int:
@@ -45,9 +37,11 @@ def free_port() -> int:
 def streamlit_server(db_path: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "COMEX_DB": str(db_path), **(extra_env or {})}
-    log = open(ROOT / ".pytest_cache" / f"streamlit-{port}.log", "w")  # noqa: SIM115
+    logs = ROOT / ".pytest_cache"
+    logs.mkdir(exist_ok=True)
+    log = open(logs / f"streamlit-{port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "Home.py"),
+        [sys.executable, str(ROOT / "Home.py"),
          "--server.port", str(port), "--server.headless", "true",
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
