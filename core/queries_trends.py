@@ -496,7 +496,9 @@ def compare(db: Database, f: Filters, codes: tuple[str, ...]) -> Comparison:
     depts = sorted({d for c in codes if not (c == "FR" and national) for d in members[c]})
     partners: dict[str, dict[str, int]] = {}
     products: dict[str, dict[str, int]] = {}
-    labels: dict[str, str] = {}
+    # Labels per breakdown: partner and product codes overlap (CL is Chile and "Matériels de
+    # transport", CA Canada and the food industries).
+    labels: dict[str, dict[str, str]] = {"partner": {}, "product": {}}
     for by, out in (("partner", partners), ("product", products)):
         # Small frames: plain dicts are several times faster than pandas group-bys here.
         if depts:
@@ -510,7 +512,7 @@ def compare(db: Database, f: Filters, codes: tuple[str, ...]) -> Comparison:
             for dept, key, label, value in per_dept[["dept", "code", "label", "value"]].itertuples(
                 index=False, name=None
             ):
-                labels.setdefault(key, str(label))
+                labels[by].setdefault(key, str(label))
                 for code in dept_of.get(dept, ()):
                     if code == "FR" and national:
                         continue
@@ -522,7 +524,7 @@ def compare(db: Database, f: Filters, codes: tuple[str, ...]) -> Comparison:
                 index=False, name=None
             ):
                 if flow == f.flow:
-                    labels.setdefault(key, str(label))
+                    labels[by].setdefault(key, str(label))
                     sums[key] = sums.get(key, 0) + int(value)
             out["FR"] = sums
     return Comparison(
@@ -532,8 +534,8 @@ def compare(db: Database, f: Filters, codes: tuple[str, ...]) -> Comparison:
         flow=f.flow,
         level=f.level,
         kpis=kpis,
-        partners=_aligned({c: partners[c] for c in codes}, labels, catalog, f.top),
-        products=_aligned({c: products[c] for c in codes}, labels, catalog, f.top),
+        partners=_aligned({c: partners[c] for c in codes}, labels["partner"], catalog, f.top),
+        products=_aligned({c: products[c] for c in codes}, labels["product"], catalog, f.top),
     )
 
 

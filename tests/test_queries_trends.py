@@ -201,6 +201,21 @@ def test_comparison_aligns_products_too(db):
     assert set(p["code"]) == {"C21Z", "C30C", q.OTHERS}
 
 
+def test_comparison_labels_products_and_partners_apart_when_their_codes_overlap(demo_db):
+    # A38 "CL" is Matériels de transport and partner "CL" is Chile; "CA" the food industries
+    # and Canada: each breakdown must carry its own labels.
+    c = q.compare(demo_db, f("93", level="A38", top=10), ("93", "95"))
+    catalog = demo_db.catalog()
+    a38 = dict(zip(catalog.products["a38"], catalog.products["a38_label"], strict=True))
+    products = c.products[c.products["code"] != q.OTHERS].drop_duplicates("code")
+    assert {"CL", "CA"} <= set(products["code"])
+    assert dict(zip(products["code"], products["label"], strict=True)) == {
+        code: a38[code] for code in products["code"]
+    }
+    partners = c.partners.drop_duplicates("code").set_index("code")["label"]
+    assert partners["DE"] == "Allemagne"
+
+
 def test_default_comparison_takes_neighbours_in_the_export_ranking(db):
     # Exports 2024, ties in code order: 59 400, 93 200, 95 200, 02 100, 75 100. 75 is last, so
     # its two nearest are the two above it.
