@@ -29,7 +29,8 @@ from openpyxl.utils import get_column_letter
 from core.formatting import format_eur, format_number, format_percent
 from core.queries import PartnerBalance, ProductBreakdown, SankeyFlows
 
-Kind = Literal["text", "meur", "eur", "pct1", "pct2", "ratio", "int", "index"]
+# growth: a signed percentage (+5,1 %, −7,2 %), for changes on a previous year or a period.
+Kind = Literal["text", "meur", "eur", "pct1", "pct2", "growth", "ratio", "int", "index"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 # Excel number formats per kind (shown with the user's locale separators).
@@ -38,6 +39,7 @@ _XLSX_FORMATS = {
     "eur": "#,##0",
     "pct1": "0.0%",
     "pct2": "0.00%",
+    "growth": "+0.0%;-0.0%;0.0%",
     "ratio": "0.00",
     "int": "0",
     "index": "0.00",
@@ -67,6 +69,8 @@ def display_value(value: object, kind: Kind) -> str:
         return format_percent(float(value), 1)
     if kind == "pct2":
         return format_percent(float(value), 2)
+    if kind == "growth":
+        return format_percent(float(value), 1, signed=True)
     if kind in ("ratio", "index"):
         return format_number(float(value), 2)
     if kind == "int":

@@ -57,8 +57,8 @@ def ranking_table(r, column: str) -> tables.Table:
         "Importations (M€)": "meur",
         "Solde (M€)": "meur",
         "Taux de couverture": "pct1",
-        "Évolution des exportations": "pct1",
-        "Évolution des importations": "pct1",
+        "Évolution des exportations": "growth",
+        "Évolution des importations": "growth",
     }
     caption = (
         f"Classement sur « {INDICATOR_LABELS[indicator]} » ; millions d'euros courants ; rangs "

@@ -49,8 +49,8 @@ def movers_table(breakdown, what: str, first: int, last: int) -> tables.Table:
         f"{first} (M€)": "meur",
         f"{last} (M€)": "meur",
         "Variation (M€)": "meur",
-        f"Évolution {first}–{last}": "pct1",
-        "Évolution sur un an": "pct1",
+        f"Évolution {first}–{last}": "growth",
+        "Évolution sur un an": "growth",
     }
     return tables.Table(frame, kinds, view=f"evolution-hausses-baisses-{what.lower()}")
 
@@ -135,8 +135,8 @@ with shared.guard():
                 "Importations (M€)": "meur",
                 "Solde (M€)": "meur",
                 "Taux de couverture": "pct1",
-                "Évolution des exportations": "pct1",
-                "Évolution des importations": "pct1",
+                "Évolution des exportations": "growth",
+                "Évolution des importations": "growth",
             },
             view="evolution-totaux",
             caption="Millions d'euros courants ; évolutions par rapport à l'année précédente.",

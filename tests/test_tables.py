@@ -65,6 +65,17 @@ def test_xlsx_reads_back_with_the_same_numbers_and_neutralised_text():
     assert sheet["B2"].number_format == "#,##0.0" and sheet["D2"].number_format == "0.0%"
 
 
+def test_growth_reads_signed_on_screen_and_in_excel():
+    frame = pd.DataFrame({"Évolution": [0.268, -0.072, 0.0, float("nan")]})
+    table = tables.Table(frame, {"Évolution": "growth"}, "evolution")
+    shown = [tables.display_value(v, "growth") for v in frame["Évolution"]]
+    assert shown == ["+26,8\u202f%", "\u22127,2\u202f%", "0,0\u202f%", "–"]
+    assert tables.styled(table).to_html().count("+26,8") == 1
+    sheet = openpyxl.load_workbook(io.BytesIO(tables.to_xlsx(table))).active
+    assert sheet["A2"].value == 0.268 and sheet["A2"].number_format == "+0.0%;-0.0%;0.0%"
+    assert tables.to_csv(table)[3:].decode().split("\r\n")[1:3] == ["0,268", "-0,072"]
+
+
 def test_file_names_say_view_territory_and_year():
     assert tables.file_name("partenaires", "93", "Seine-Saint-Denis", 2024, "csv") == (
         "partenaires_93-seine-saint-denis_2024.csv"
