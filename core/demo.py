@@ -44,6 +44,7 @@ import pandas as pd
 import pyarrow as pa
 
 from core import reference, store
+from core.formatting import format_number
 
 SEED = 20_240_101
 YEARS = tuple(range(2019, 2025))
@@ -583,8 +584,9 @@ def build(publish: bool = True, quiet: bool = False) -> str:
         store.publish(path)
     if not quiet:
         print(
-            f"Données de démonstration : {trade.num_rows:,} lignes, "
-            f"{len(YEARS)} années, construites en {time.perf_counter() - started:.1f} s → {path}"
+            f"Données de démonstration : {format_number(trade.num_rows)} lignes, "
+            f"{len(YEARS)} années, construites en "
+            f"{format_number(time.perf_counter() - started, 1)} s → {path}"
         )
     return str(path)
 

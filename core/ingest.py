@@ -50,6 +50,7 @@ import pyarrow as pa
 from core import ingest_columns as cols
 from core import store, tables
 from core.demo import Reference, write_database
+from core.formatting import format_number
 from core.ingest_read import IngestError, RawTable, Source, expand, read_tables
 from core.reference import ZONE_UNKNOWN
 
@@ -127,7 +128,7 @@ class LoadReport:
 
     def summary(self) -> list[str]:
         """A few French sentences for the top of the report."""
-        n = _fmt_int
+        n = format_number
         if self.kind == "territoires":
             lines = [
                 f"{n(self.rows_read)} lignes lues, {n(self.rows_kept)} communes retenues ; "
@@ -184,10 +185,6 @@ class LoadReport:
         )
 
 
-def _fmt_int(value: int) -> str:
-    return f"{value:,}".replace(",", "\u202f")
-
-
 # --- Reading and validating trade files --------------------------------------------------------
 
 
@@ -212,7 +209,7 @@ def _rule_errors(
     if len(idx) > MAX_MESSAGES_PER_RULE:
         out.append(
             f"Fichier « {table.name} », colonne « {column} » : {what}, "
-            f"et {_fmt_int(len(idx) - MAX_MESSAGES_PER_RULE)} autres lignes."
+            f"et {format_number(len(idx) - MAX_MESSAGES_PER_RULE)} autres lignes."
         )
     return out
 
@@ -403,7 +400,7 @@ def _duplicate_errors(rows: pd.DataFrame) -> list[str]:
         )
     n = dup.groupby(key, sort=False).ngroups
     if n > MAX_MESSAGES_PER_RULE:
-        out.append(f"… et {_fmt_int(n - MAX_MESSAGES_PER_RULE)} autres clés en double.")
+        out.append(f"… et {format_number(n - MAX_MESSAGES_PER_RULE)} autres clés en double.")
     return out
 
 
@@ -501,7 +498,7 @@ def read_trade(
     zero = int((trade["value_eur"] == 0).sum())
     if zero:
         report.notes.append(
-            f"{_fmt_int(zero)} cumuls de valeur nulle ne sont pas enregistrés (la base ne garde "
+            f"{format_number(zero)} cumuls de valeur nulle ne sont pas enregistrés (la base ne garde "
             "que les échanges non nuls)."
         )
         trade = trade[trade["value_eur"] != 0].reset_index(drop=True)
@@ -619,7 +616,7 @@ def load_trade(
             old = old.merge(covered, on=["year", "flow", "dept"], how="left", indicator=True)
             old = old[old["_merge"] == "left_only"].drop(columns="_merge")
             report.notes.append(
-                f"Fusion : {_fmt_int(len(old))} lignes déjà en place conservées pour les "
+                f"Fusion : {format_number(len(old))} lignes déjà en place conservées pour les "
                 "années, flux et départements que les nouveaux fichiers ne couvrent pas."
             )
             files = [*(current.metadata.get("files") or []), *files]
@@ -722,7 +719,7 @@ def read_territoires(sources: Sequence[Source], depts: set[str]) -> tuple[pd.Dat
     report.rows_read = report.rows_kept = int(len(rows))
     dup = int(rows.duplicated(["name", "commune"]).sum())
     if dup:
-        report.notes.append(f"{_fmt_int(dup)} lignes répétées (même commune, même territoire) comptées une fois.")  # fmt: skip
+        report.notes.append(f"{format_number(dup)} lignes répétées (même commune, même territoire) comptées une fois.")  # fmt: skip
     ti = (
         rows.groupby(["name", "dept"], as_index=False)["commune"]
         .nunique()

@@ -101,9 +101,19 @@ def browser_page(viewport: tuple[int, int] = (1400, 1000)) -> Iterator[object]:
 
 
 def wait_for_app(page: object) -> None:
-    """Wait until Streamlit has finished running the script."""
+    """Wait until Streamlit has run the script at least once and is not running it now.
+
+    ``stApp`` carries the script state: ``initial`` until the first run starts, then
+    ``running`` while a run (or a requested rerun) is under way.
+    """
     page.wait_for_selector('[data-testid="stApp"]')
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            const state = app && app.getAttribute('data-test-script-state');
+            return state && !['initial', 'running', 'rerunRequested'].includes(state)
+                && !document.querySelector('[data-testid="stStatusWidget"]');
+        }""",
+        timeout=90_000,
     )
     page.wait_for_timeout(300)

@@ -74,7 +74,11 @@ def number(cell: str) -> float:
 def test_overview_deep_link_then_filter_change_and_page_switch_keep_the_url(page, base):
     """Issue 2, item 6: KPIs from a deep link; a sidebar filter; the sidebar navigation."""
     open_view(page, base, "?territoire=93&annee=2024")
-    page.get_by_test_id("stMetricValue").first.wait_for(timeout=60_000)
+    # The ten key figures (4 + 4 + 2) arrive as the script runs: wait for all of them.
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=\"stMetricValue\"]').length === 10",
+        timeout=60_000,
+    )
     values = [plain(v) for v in page.get_by_test_id("stMetricValue").all_inner_texts()]
     assert "12 148,6 M€" in values and "15 695,4 M€" in values
     page.get_by_test_id("stSidebar").get_by_text("Importations", exact=True).click()
