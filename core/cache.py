@@ -9,14 +9,16 @@ number of entries so memory stays flat.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import ParamSpec, TypeVar
 
+import pandas as pd
 import streamlit as st
 
 from core import fiche as fiche_doc
 from core import queries, queries_trends, store
 from core.db import Catalog, Database
+from core.filters import Filters
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -62,7 +64,16 @@ partner_balance = cached(queries.partner_balance)
 product_breakdown = cached(queries.product_breakdown)
 sankey_flows = cached(queries.sankey_flows)
 comparison = cached(queries.comparison)
-trade_rows = cached(queries.trade_rows, max_entries=3)  # France: ~120 MB an entry
+# Only limited or summed rows are cached (a France-wide year is ~120 MB in pandas).
+trade_rows = cached(queries.trade_rows, max_entries=16)
+trade_rows_summary = cached(queries.trade_rows_summary)
+trade_rows_grouped = cached(queries.trade_rows_grouped, max_entries=16)
+
+
+def trade_rows_batches(f: Filters) -> Iterator[pd.DataFrame]:
+    """Every row behind the filters in parts, not cached: for a download, when asked for."""
+    return queries.trade_rows_batches(database(), f)
+
 
 # Trends, rankings, specialisation, comparison, map.
 trend = cached(queries_trends.trend)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,6 +78,18 @@ class Database:
 
     def frame(self, sql: str, params: list | tuple | dict | None = None) -> pd.DataFrame:
         return self.arrow(sql, params).to_pandas()
+
+    def batches(
+        self, sql: str, params: list | tuple | dict | None = None, size: int = 100_000
+    ) -> Iterator[pd.DataFrame]:
+        """The result in DataFrames of at most ``size`` rows, read as they are consumed: a
+        large result (a France-wide download) never sits whole in pandas."""
+        cur = self.cursor()
+        try:
+            for batch in cur.sql(sql, params=params or []).to_arrow_reader(size):
+                yield batch.to_pandas()
+        finally:
+            cur.close()
 
     def rows(self, sql: str, params: list | tuple | dict | None = None) -> list[tuple]:
         """A few rows as tuples: for tiny results, cheaper than building a DataFrame."""

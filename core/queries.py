@@ -15,6 +15,7 @@ territories.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pandas as pd
@@ -436,12 +437,11 @@ def comparison(db: Database, f: Filters) -> tuple[ComparisonRow, ...]:
 
 
 # --- Detail rows ---------------------------------------------------------------------------
-def trade_rows(db: Database, f: Filters) -> pd.DataFrame:
-    """The rows behind the filters, labelled (one year, both flows, the territory)."""
+def _rows_sql(f: Filters) -> tuple[str, list]:
+    """The labelled rows behind the filters (one year, both flows, the territory), unordered."""
     terr, terr_params = territory_predicate(f.territory, "t.dept")
     sel, sel_params = f.selection_sql()
-    return db.frame(
-        f"""
+    sql = f"""
         SELECT t.year, t.flow, t.dept, d.name AS dept_name, t.product, p.label AS product_label,
                p.a38, p.a17, t.country, coalesce(c.name_fr, t.country) AS country_name,
                t.value_eur
@@ -450,9 +450,73 @@ def trade_rows(db: Database, f: Filters) -> pd.DataFrame:
         JOIN product p ON p.code = t.product
         LEFT JOIN country c ON c.code = t.country
         WHERE t.year = ? AND {terr} AND {sel}
-        ORDER BY t.value_eur DESC
+    """
+    return sql, [f.year, *terr_params, *sel_params]
+
+
+_ROWS_ORDER = "t.value_eur DESC, t.flow, t.dept, t.product, t.country"
+
+
+def trade_rows(db: Database, f: Filters, limit: int | None = None) -> pd.DataFrame:
+    """The rows behind the filters, labelled, largest first; the ``limit`` largest if given.
+
+    A France-wide year is about 700 000 rows (≈ 120 MB in pandas): pages ask for a limited
+    grid and read the full rows only to build a download.
+    """
+    sql, params = _rows_sql(f)
+    sql += f" ORDER BY {_ROWS_ORDER}"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    return db.frame(sql, params)
+
+
+def trade_rows_batches(db: Database, f: Filters, size: int = 100_000) -> Iterator[pd.DataFrame]:
+    """``trade_rows`` in order, in DataFrames of at most ``size`` rows (for downloads)."""
+    sql, params = _rows_sql(f)
+    yield from db.batches(sql + f" ORDER BY {_ROWS_ORDER}", params, size)
+
+
+@dataclass(frozen=True)
+class RowsSummary:
+    rows: int
+    exports: int
+    imports: int
+
+
+def trade_rows_summary(db: Database, f: Filters) -> RowsSummary:
+    """How many rows the filters select and their export and import totals (euros)."""
+    sql, params = _rows_sql(f)
+    ((n, exports, imports),) = db.rows(
+        f"""
+        SELECT count(*),
+               CAST(coalesce(sum(value_eur) FILTER (WHERE flow = 'export'), 0) AS BIGINT),
+               CAST(coalesce(sum(value_eur) FILTER (WHERE flow = 'import'), 0) AS BIGINT)
+        FROM ({sql})
         """,
-        [f.year, *terr_params, *sel_params],
+        params,
+    )
+    return RowsSummary(int(n), int(exports), int(imports))
+
+
+# The allowed groupings of the rows: code and label columns of ``trade_rows``.
+ROW_GROUPS = {"pays": ("country", "country_name"), "produits": ("product", "product_label")}
+
+
+def trade_rows_grouped(db: Database, f: Filters, by: str) -> pd.DataFrame:
+    """The rows summed per flow and partner (``pays``) or product (``produits``): the code and
+    label columns of ``trade_rows``, ``flow``, ``value_eur`` and ``n`` (rows summed)."""
+    code, label = ROW_GROUPS[by]  # KeyError for anything off the allowlist
+    sql, params = _rows_sql(f)
+    return db.frame(
+        f"""
+        SELECT {code}, {label}, flow, CAST(sum(value_eur) AS BIGINT) AS value_eur,
+               count(*) AS n
+        FROM ({sql})
+        GROUP BY ALL
+        ORDER BY {code}, flow
+        """,
+        params,
     )
 
 

@@ -18,6 +18,7 @@ import io
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -131,31 +132,64 @@ def _csv_column(values: pd.Series, kind: Kind) -> pd.Series:
     return text.where(~missing, "")
 
 
-def to_csv(table: Table) -> bytes:
-    """`;`-separated, decimal comma, UTF-8 with BOM, CRLF; formulas neutralised."""
+def _csv_text(table: Table, header: bool) -> str:
     frame = table.frame
     out = pd.DataFrame(
         {i: _csv_column(frame.iloc[:, i], table.kind(c)) for i, c in enumerate(frame.columns)}
     )
     out.columns = [neutralise(str(c)) for c in frame.columns]
-    text = out.to_csv(sep=";", index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    return "\ufeff".encode() + text.encode("utf-8")
+    return out.to_csv(
+        sep=";", index=False, header=header, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL
+    )
+
+
+def to_csv(table: Table) -> bytes:
+    """`;`-separated, decimal comma, UTF-8 with BOM, CRLF; formulas neutralised."""
+    return "\ufeff".encode() + _csv_text(table, header=True).encode("utf-8")
+
+
+def to_csv_parts(parts: Iterable[Table]) -> bytes:
+    """The CSV of consecutive parts of one table (same columns), as if it were one table:
+    a large download is converted piece by piece instead of all at once."""
+    out = io.BytesIO()
+    out.write("\ufeff".encode())
+    for i, part in enumerate(parts):
+        out.write(_csv_text(part, header=i == 0).encode("utf-8"))
+    return out.getvalue()
 
 
 def to_xlsx(table: Table, sheet: str = "Données") -> bytes:
-    """An Excel workbook with the same rows and raw numbers, formatted by column kind.
+    """An Excel workbook with the same rows and raw numbers, formatted by column kind."""
+    return to_xlsx_parts([table], sheet)
+
+
+def to_xlsx_parts(parts: Iterable[Table], sheet: str = "Données") -> bytes:
+    """The workbook of consecutive parts of one table (same columns) on one sheet.
 
     Written in openpyxl's streaming mode so that a France-level download (hundreds of thousands
-    of rows) stays within memory and time.
+    of rows) stays within memory.
     """
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet[:31])
-    kinds = [table.kind(c) for c in table.frame.columns]
+    for i, part in enumerate(parts):
+        if i == 0:
+            _xlsx_header(ws, part)
+        _xlsx_rows(ws, part)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_header(ws: object, table: Table) -> None:
     for idx, column in enumerate(table.frame.columns, start=1):
         width = max(len(str(column)), 10) + 2
         ws.column_dimensions[get_column_letter(idx)].width = min(width, 60)
     ws.freeze_panes = "A2"
     ws.append([neutralise(str(c)) for c in table.frame.columns])
+
+
+def _xlsx_rows(ws: object, table: Table) -> None:
+    kinds = [table.kind(c) for c in table.frame.columns]
     for row in table.frame.itertuples(index=False, name=None):
         out: list[object] = []
         for value, kind in zip(row, kinds, strict=True):
@@ -171,9 +205,6 @@ def to_xlsx(table: Table, sheet: str = "Données") -> bytes:
                     cell.number_format = _XLSX_FORMATS[kind]
                 out.append(cell)
         ws.append(out)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
 
 
 def slug(text: str) -> str:
@@ -323,12 +354,17 @@ GROUPINGS = {
 
 def grouped_rows_table(rows: pd.DataFrame, by: str, view: str | None = None) -> Table:
     """The rows summed by partner (``by="pays"``) or by product (``by="produits"``):
-    imports, exports, balance, row count; the sums equal the rows' totals."""
+    imports, exports, balance, row count; the sums equal the rows' totals.
+
+    ``rows`` are detail rows (``queries.trade_rows``) or rows already summed in SQL
+    (``queries.trade_rows_grouped``, whose ``n`` column counts the detail rows)."""
     keys, names = GROUPINGS[by]  # KeyError for anything off the allowlist
     if rows.empty:
         rows = pd.DataFrame({**{k: pd.Series(dtype="str") for k in keys},
                              "flow": pd.Series(dtype="str"),
                              "value_eur": pd.Series(dtype="int64")})  # fmt: skip
+    if "n" not in rows.columns:
+        rows = rows.assign(n=1)
     wide = (
         rows.pivot_table(index=keys, columns="flow", values="value_eur", aggfunc="sum")
         .reindex(columns=["import", "export"])
@@ -336,7 +372,7 @@ def grouped_rows_table(rows: pd.DataFrame, by: str, view: str | None = None) -> 
         .astype("int64")
         .reset_index()
     )
-    counts = rows.groupby(keys).size().rename("n").reset_index()
+    counts = rows.groupby(keys)["n"].sum().reset_index()
     wide = wide.merge(counts, on=keys, how="left")
     wide = wide.assign(_volume=wide["import"] + wide["export"])
     wide = wide.sort_values(["_volume", keys[0]], ascending=[False, True])

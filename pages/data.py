@@ -8,6 +8,8 @@ the CSV/XLSX downloads hold every row of the filters.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import streamlit as st
 from st_aggrid import AgGrid, GridOptionsBuilder, JsCode
 
@@ -98,32 +100,38 @@ with shared.guard():
     st.caption(f"Données · {filters.describe(catalog)}")
     view = page_choice("vue", "Présentation", VIEW_LABELS, "lignes")
 
-    rows = cache.trade_rows(filters)
-    if rows.empty:
+    summary = cache.trade_rows_summary(filters)
+    if summary.rows == 0:
         st.info(
             "Aucune ligne ne correspond aux filtres choisis : élargissez la sélection de pays "
             "ou de produits, ou changez d'année."
         )
         st.stop()
 
-    def build(limit: int | None = None) -> tables.Table:
-        # Rebuilt from the cached rows when a file is asked for, so that a France-level
-        # table (~700 000 rows) is not kept in memory for every session between clicks.
-        source = cache.trade_rows(filters)
-        if view == "lignes":
-            return tables.rows_table(source if limit is None else source.head(limit), "donnees")
-        grouped = tables.grouped_rows_table(source, view, view=f"donnees-par-{view}")
-        if limit is None:
-            return grouped
-        return tables.Table(grouped.frame.head(limit), grouped.kinds, grouped.view, grouped.caption)
+    if view == "lignes":
+        # The grid gets the largest rows only; every row is read when a file is asked for.
+        shown = tables.rows_table(cache.trade_rows(filters, GRID_MAX_ROWS), "donnees")
+        n = summary.rows
 
-    exports = int(rows.loc[rows["flow"] == "export", "value_eur"].sum())
-    imports = int(rows.loc[rows["flow"] == "import", "value_eur"].sum())
-    shown = build(GRID_MAX_ROWS)
-    n = len(rows) if view == "lignes" else rows[tables.GROUPINGS[view][0][0]].nunique()
+        def build() -> Iterator[tables.Table]:
+            for batch in cache.trade_rows_batches(filters):
+                yield tables.rows_table(batch, "donnees")
+
+    else:
+        grouped = tables.grouped_rows_table(
+            cache.trade_rows_grouped(filters, view), view, view=f"donnees-par-{view}"
+        )
+        n = len(grouped.frame)
+        shown = tables.Table(
+            grouped.frame.head(GRID_MAX_ROWS), grouped.kinds, grouped.view, grouped.caption
+        )
+
+        def build() -> list[tables.Table]:
+            return [grouped]
+
     st.markdown(
-        f"**{format_number(len(rows))} lignes** correspondent aux filtres : exportations "
-        f"{format_meur(exports)}, importations {format_meur(imports)}."
+        f"**{format_number(summary.rows)} lignes** correspondent aux filtres : exportations "
+        f"{format_meur(summary.exports)}, importations {format_meur(summary.imports)}."
     )
     caveat()
     if n > GRID_MAX_ROWS:
@@ -147,7 +155,7 @@ with shared.guard():
         f"{shown.caption} Cliquez sur un en-tête pour trier, sur son menu pour filtrer ; "
         "« Par pays » et « Par produit » regroupent les lignes."
     )
-    if n > HEAVY_XLSX_ROWS:
+    if view == "lignes" and n > HEAVY_XLSX_ROWS:
         st.caption(
             "Fichier volumineux : le CSV se prépare en quelques secondes, le fichier Excel peut "
             "demander une à deux minutes."

@@ -8,7 +8,7 @@ figure with French locale and a PNG export in the toolbar named after view, terr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -54,7 +54,7 @@ def show_table(
 
 
 def download_buttons(
-    table: tables.Table | Callable[[], tables.Table],
+    table: tables.Table | Callable[[], Iterable[tables.Table]],
     filters: Filters,
     territory_name: str,
     key: str,
@@ -62,15 +62,16 @@ def download_buttons(
 ) -> None:
     """CSV and XLSX files of ``table``, built on the server only when clicked.
 
-    ``table`` may be a function that builds it (then ``view`` names the files), so that a
-    very large table is only materialised when a user asks for it.
+    ``table`` may be a function that yields the table in consecutive parts (then ``view``
+    names the files), so that a very large table is only read when a user asks for it, and
+    converted part by part.
     """
-    build = table if callable(table) else (lambda: table)
+    parts = table if callable(table) else (lambda: [table])
     view = view or (table.view if isinstance(table, tables.Table) else "tableau")
     c1, c2, _ = st.columns([1, 1, 3])
     c1.download_button(
         "Télécharger (CSV)",
-        data=lambda: tables.to_csv(build()),
+        data=lambda: tables.to_csv_parts(parts()),
         file_name=tables.file_name(view, filters.territory, territory_name, filters.year, "csv"),
         mime=CSV_MIME,
         key=f"{key}_csv",
@@ -79,7 +80,7 @@ def download_buttons(
     )
     c2.download_button(
         "Télécharger (Excel)",
-        data=lambda: tables.to_xlsx(build()),
+        data=lambda: tables.to_xlsx_parts(parts()),
         file_name=tables.file_name(view, filters.territory, territory_name, filters.year, "xlsx"),
         mime=XLSX_MIME,
         key=f"{key}_xlsx",

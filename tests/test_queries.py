@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
-from core import queries, texts
+from core import queries, tables, texts
 from core.filters import Filters
 
 M = 1_000_000
@@ -183,6 +184,26 @@ def test_trade_rows_are_labelled_and_restricted_to_the_territory(fixture_db):
         "Produits pharmaceutiques",
         "Belgique",
     ]
+
+
+def test_trade_rows_limit_summary_and_sql_grouping_agree_with_the_detail(fixture_db):
+    f = Filters("R32", 2024)
+    detail = queries.trade_rows(fixture_db, f)
+    top3 = queries.trade_rows(fixture_db, f, limit=3)
+    assert top3.equals(detail.head(3))  # the largest rows, in a fixed order
+    assert top3["value_eur"].tolist() == sorted(detail["value_eur"], reverse=True)[:3]
+    summary = queries.trade_rows_summary(fixture_db, f)
+    exported = detail.loc[detail["flow"] == "export", "value_eur"].sum()
+    assert (summary.rows, summary.exports) == (7, exported)
+    assert summary.exports + summary.imports == 570 * M
+    for by in ("pays", "produits"):
+        in_sql = tables.grouped_rows_table(queries.trade_rows_grouped(fixture_db, f, by), by)
+        in_pandas = tables.grouped_rows_table(detail, by)
+        pd.testing.assert_frame_equal(in_sql.frame, in_pandas.frame, check_dtype=False)
+    with pytest.raises(KeyError):
+        queries.trade_rows_grouped(fixture_db, f, "dept; DROP TABLE trade")
+    nothing = queries.trade_rows_summary(fixture_db, Filters("R32", 2024, partners=("JP",)))
+    assert (nothing.rows, nothing.exports, nothing.imports) == (0, 0, 0)
 
 
 def test_france_wide_results_from_the_aggregate_equal_the_detail(fixture_db):

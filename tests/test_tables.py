@@ -76,6 +76,19 @@ def test_growth_reads_signed_on_screen_and_in_excel():
     assert tables.to_csv(table)[3:].decode().split("\r\n")[1:3] == ["0,268", "-0,072"]
 
 
+def test_a_table_written_in_parts_gives_the_same_bytes_as_in_one_piece(fixture_db):
+    f = Filters("FR", 2024)
+    whole = tables.rows_table(queries.trade_rows(fixture_db, f))
+    parts = [tables.rows_table(b) for b in queries.trade_rows_batches(fixture_db, f, size=3)]
+    assert [len(p.frame) for p in parts] == [3, 3, 3, 3, 3, 3, 1]  # the 19 rows of 2024
+    assert tables.to_csv_parts(parts) == tables.to_csv(whole)
+    read = openpyxl.load_workbook(io.BytesIO(tables.to_xlsx_parts(parts))).active
+    rows = list(read.iter_rows(values_only=True))
+    assert rows[0] == tuple(whole.frame.columns)
+    value = rows[0].index("Valeur (€)")
+    assert [r[value] for r in rows[1:]] == whole.frame["Valeur (€)"].tolist()
+
+
 def test_file_names_say_view_territory_and_year():
     assert tables.file_name("partenaires", "93", "Seine-Saint-Denis", 2024, "csv") == (
         "partenaires_93-seine-saint-denis_2024.csv"
