@@ -520,7 +520,7 @@ def trade_rows_grouped(db: Database, f: Filters, by: str) -> pd.DataFrame:
     )
 
 
-# --- Partner zone (issue 3) ----------------------------------------------------------------
+# --- Partner zone ----------------------------------------------------------------------------
 ZONES = ("tous", "ue", "hors-ue")
 
 

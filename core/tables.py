@@ -223,6 +223,32 @@ def meur(values: pd.Series) -> pd.Series:
     return values.astype("float64") / 1e6
 
 
+# Key figures per territory or per year: the columns and kinds every page writes the same way.
+KPI_KINDS: dict[str, Kind] = {
+    "Exportations (M€)": "meur",
+    "Importations (M€)": "meur",
+    "Solde (M€)": "meur",
+    "Taux de couverture": "pct1",
+    "Évolution des exportations": "growth",
+    "Évolution des importations": "growth",
+}
+
+
+def kpi_columns(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """French key-figure columns from ``exports``, ``imports``, ``balance`` and ``coverage``
+    (euros, ratio), with ``growth_exports`` and ``growth_imports`` where ``frame`` has them."""
+    columns = {
+        "Exportations (M€)": meur(frame["exports"]),
+        "Importations (M€)": meur(frame["imports"]),
+        "Solde (M€)": meur(frame["balance"]),
+        "Taux de couverture": frame["coverage"].astype("float64"),
+    }
+    for flow, name in (("exports", "exportations"), ("imports", "importations")):
+        if f"growth_{flow}" in frame.columns:
+            columns[f"Évolution des {name}"] = frame[f"growth_{flow}"].astype("float64")
+    return columns
+
+
 # --- The tables of the analysis pages -------------------------------------------------------
 MEUR_CAPTION = "Valeurs en millions d'euros courants (exactes à l'euro dans les fichiers)."
 FLOW_WORDS = {"export": "Exportations", "import": "Importations"}

@@ -126,29 +126,11 @@ with shared.guard():
         "excédent, rouge en déficit."
     )
     k = c.kpis
-    kpi_frame = pd.DataFrame(
-        {
-            "Code": k["code"],
-            "Territoire": k["name"],
-            "Exportations (M€)": tables.meur(k["exports"]),
-            "Importations (M€)": tables.meur(k["imports"]),
-            "Solde (M€)": tables.meur(k["balance"]),
-            "Taux de couverture": k["coverage"].astype("float64"),
-            "Évolution des exportations": k["growth_exports"].astype("float64"),
-            "Évolution des importations": k["growth_imports"].astype("float64"),
-        }
-    )
+    kpi_frame = pd.DataFrame({"Code": k["code"], "Territoire": k["name"], **tables.kpi_columns(k)})
     show_table(
         tables.Table(
             kpi_frame,
-            {
-                "Exportations (M€)": "meur",
-                "Importations (M€)": "meur",
-                "Solde (M€)": "meur",
-                "Taux de couverture": "pct1",
-                "Évolution des exportations": "growth",
-                "Évolution des importations": "growth",
-            },
+            tables.KPI_KINDS,
             view="comparer-chiffres-cles",
             caption=f"{filters.year}, millions d'euros courants ; évolutions sur un an.",
         ),

@@ -9,9 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import cache, texts
+from core import cache, tables, texts
 from core.formatting import format_meur, format_percent, format_rank
-from core.tables import Table
 from pages import shared
 from pages.tables import show_table
 
@@ -106,16 +105,16 @@ with shared.guard():
     st.markdown(f"**{texts.total_sentence(k, 'import')}**")
 
     comparison = cache.comparison(filters)
-    frame = pd.DataFrame(
+    figures = pd.DataFrame(
         {
-            "Territoire": [r.name for r in comparison],
-            "Exportations (M€)": [r.exports / 1e6 for r in comparison],
-            "Importations (M€)": [r.imports / 1e6 for r in comparison],
-            "Solde (M€)": [(r.exports - r.imports) / 1e6 for r in comparison],
-            "Taux de couverture": [
-                r.exports / r.imports if r.imports else None for r in comparison
-            ],
+            "exports": [r.exports for r in comparison],
+            "imports": [r.imports for r in comparison],
+            "balance": [r.exports - r.imports for r in comparison],
+            "coverage": [r.exports / r.imports if r.imports else None for r in comparison],
         }
+    )
+    frame = pd.DataFrame(
+        {"Territoire": [r.name for r in comparison], **tables.kpi_columns(figures)}
     )
     st.subheader(
         "Comparaison avec la région et la France"
@@ -125,14 +124,9 @@ with shared.guard():
         else "Totaux de la France"
     )
     show_table(
-        Table(
+        tables.Table(
             frame,
-            {
-                "Exportations (M€)": "meur",
-                "Importations (M€)": "meur",
-                "Solde (M€)": "meur",
-                "Taux de couverture": "pct1",
-            },
+            tables.KPI_KINDS,
             view="vue-d-ensemble",
             caption=f"Millions d'euros courants, {k.year}. Taux de couverture : exportations / importations.",
         ),

@@ -43,23 +43,10 @@ def ranking_table(r, column: str) -> tables.Table:
             "Code": t["code"],
             "Département": t["name"],
             "Région": t["region_name"],
-            "Exportations (M€)": tables.meur(t["exports"]),
-            "Importations (M€)": tables.meur(t["imports"]),
-            "Solde (M€)": tables.meur(t["balance"]),
-            "Taux de couverture": t["coverage"],
-            "Évolution des exportations": t["growth_exports"],
-            "Évolution des importations": t["growth_imports"],
+            **tables.kpi_columns(t),
         }
     )
-    kinds = {
-        "Rang": "int",
-        "Exportations (M€)": "meur",
-        "Importations (M€)": "meur",
-        "Solde (M€)": "meur",
-        "Taux de couverture": "pct1",
-        "Évolution des exportations": "growth",
-        "Évolution des importations": "growth",
-    }
+    kinds = {"Rang": "int", **tables.KPI_KINDS}
     caption = (
         f"Classement sur « {INDICATOR_LABELS[indicator]} » ; millions d'euros courants ; rangs "
         "ex aequo partagés (1, 2, 2, 4)"

@@ -116,28 +116,11 @@ with shared.guard():
         "(bleu) de chaque année, en millions d'euros courants ; les barres donnent le solde, "
         "vert en excédent, rouge en déficit."
     )
-    totals = pd.DataFrame(
-        {
-            "Année": t.table["year"].astype(str),
-            "Exportations (M€)": tables.meur(t.table["exports"]),
-            "Importations (M€)": tables.meur(t.table["imports"]),
-            "Solde (M€)": tables.meur(t.table["balance"]),
-            "Taux de couverture": t.table["coverage"],
-            "Évolution des exportations": t.table["growth_exports"],
-            "Évolution des importations": t.table["growth_imports"],
-        }
-    )
+    totals = pd.DataFrame({"Année": t.table["year"].astype(str), **tables.kpi_columns(t.table)})
     show_table(
         tables.Table(
             totals,
-            {
-                "Exportations (M€)": "meur",
-                "Importations (M€)": "meur",
-                "Solde (M€)": "meur",
-                "Taux de couverture": "pct1",
-                "Évolution des exportations": "growth",
-                "Évolution des importations": "growth",
-            },
+            tables.KPI_KINDS,
             view="evolution-totaux",
             caption="Millions d'euros courants ; évolutions par rapport à l'année précédente.",
         ),

@@ -6,6 +6,7 @@ import pytest
 
 from core import fiche as fiche_doc
 from tests.apptest_helpers import open_app, texts, url
+from tests.test_fiche import SECTION_TITLES
 
 NN = "\u202f"
 
@@ -23,15 +24,7 @@ def test_deep_link_shows_the_seeds_document_for_seine_saint_denis():
     at = open_app({"territoire": "93", "annee": "2024"}, page="fiche.py")
     assert not at.exception
     assert [t.value for t in at.title] == ["Territoires d'industrie — Seine-Saint-Denis"]
-    assert headers(at) == [
-        "Introduction",
-        "Contexte et méthodologie",
-        "Balance commerciale territoriale",
-        "Principales activités à l'import et à l'export",
-        "Exportations",
-        "Importations",
-        "Informations pratiques",
-    ]
+    assert headers(at) == SECTION_TITLES
     page = texts(at)
     assert "Les indicateurs clés : commerce extérieur" in page
     assert "Territoires d'industrie du département" in [s.value for s in at.subheader]
