@@ -360,7 +360,22 @@ def test_header_constant_is_the_official_shape():
     assert HEADER_FR[-1] == "Valeur (en milliers d'euros)"
 
 
-# --- XLS: no .xls writer is installed (xlwt is absent), so xlrd itself is stubbed ------------
+# --- XLS: real BIFF workbooks written by xlwt (a test-only dependency) ----------------------
+
+
+def xls_bytes(rows: list[list[object]], sheet: str = "Feuil1") -> bytes:
+    import io
+
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    ws = book.add_sheet(sheet)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            ws.write(r, c, value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def test_broken_xls_is_refused():
@@ -368,32 +383,27 @@ def test_broken_xls_is_refused():
     assert refused(Source("f.xls", data)) == ["Fichier « f.xls » : classeur XLS illisible."]
 
 
-def test_xls_rows_as_xlrd_returns_them_are_read(monkeypatch):
-    import xlrd
-
-    class Sheet:
-        name = "Feuil1"
-        rows = [
-            ["Tableau DGDDI", "", "", "", "", ""],
-            HEADER_FR,
-            [2024.0, "E", 1.0, "C21Z", "DE", 1234.567],
-            [2024.0, "E", 93.0, "C30C", "US", 0.5],
-            [2024.0, "I", "2A", "C10A", "BE", 12.0],
-            [2023.0, "I", 971.0, "C11Z", "QU", 1000000.001],
-        ]
-        nrows = len(rows)
-
-        def row_values(self, i):
-            return self.rows[i]
-
-    class Book:
-        def sheets(self):
-            return [Sheet()]
-
-    monkeypatch.setattr(xlrd, "open_workbook", lambda **kwargs: Book())
-    trade, report = read(Source("f.xls", b"\xd0\xcf\x11\xe0"))
+def test_xls_workbook_with_a_title_row_and_numeric_codes_is_read():
+    rows = [
+        ["Tableau DGDDI", "", "", "", "", ""],
+        HEADER_FR,
+        [2024, "E", 1, "C21Z", "DE", 1234.567],  # département 1 stored as a number: 01
+        [2024, "E", 93, "C30C", "US", 0.5],
+        [2024, "I", "2A", "C10A", "BE", 12],
+        [2023, "I", 971, "C11Z", "QU", 1000000.001],
+    ]
+    trade, report = read(Source("f.xls", xls_bytes(rows)))
     assert as_dict(trade) == EXPECTED
     assert report.files[0].name == "f.xls [Feuil1]" and report.files[0].layout == "XLS"
+    assert report.files[0].unit == "milliers d'euros"
+
+
+def test_xls_inside_a_zip_with_a_negative_value_names_the_member_and_the_line():
+    rows = [HEADER_FR, [2024, "E", 93, "C21Z", "DE", -5]]
+    archive = zip_bytes({"dgddi/2024.xls": xls_bytes(rows)})
+    (message,) = refused(Source("envoi.zip", archive))
+    assert "envoi.zip" in message and "2024.xls" in message
+    assert "ligne 2" in message and "valeur négative" in message
 
 
 def test_trailing_separator_on_data_lines_is_accepted():
