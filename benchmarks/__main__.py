@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from core import queries, store
+from core import queries, queries_trends, store
 from core.db import Database
 from core.filters import Filters
 
@@ -114,6 +114,25 @@ CASES: list[tuple[str, str, Filters]] = [
 ]
 
 
+F93, FR = Filters("93", 2024), Filters("FR", 2024)
+# The queries of the other pages (trends, rankings, specialisation, comparison, data grid):
+# timed the same way, without a pandas baseline.
+MORE_CASES: list[tuple[str, str, Callable[[Database], object]]] = [
+    ("trend", "93", lambda db: queries_trends.trend(db, F93)),
+    ("trend_breakdown", "93 product", lambda db: queries_trends.trend_breakdown(db, F93, "product")),
+    ("trend_breakdown", "FR partner", lambda db: queries_trends.trend_breakdown(db, FR, "partner")),
+    ("dept_indicators", "2024", lambda db: queries_trends.departement_indicators(db, 2024)),
+    ("rankings", "93 région", lambda db: queries_trends.rankings(db, F93, "region")),
+    ("specialisation", "93 product", lambda db: queries_trends.specialisation(db, F93, "product")),
+    ("specialisation", "93 partner", lambda db: queries_trends.specialisation(db, F93, "partner")),
+    ("compare", "93,95,R11", lambda db: queries_trends.compare(db, F93, ("93", "95", "R11"))),
+    ("compare", "93,59,FR", lambda db: queries_trends.compare(db, F93, ("93", "59", "FR"))),
+    ("trade_rows", "FR top 5000", lambda db: queries.trade_rows(db, FR, 5000)),
+    ("trade_rows_summary", "FR", lambda db: queries.trade_rows_summary(db, FR)),
+    ("trade_rows_grouped", "FR pays", lambda db: queries.trade_rows_grouped(db, FR, "pays")),
+]  # fmt: skip
+
+
 def bench_queries(db: Database, title: str, with_naive: bool = True) -> list[float]:
     print(f"\n{title}: {db.frame('SELECT count(*) AS n FROM trade')['n'][0]:,} rows in trade")  # noqa: S608 (constant)
     naive = Naive(db) if with_naive else None
@@ -128,6 +147,10 @@ def bench_queries(db: Database, title: str, with_naive: bool = True) -> list[flo
             n50, _ = timed(lambda name=name, f=f: getattr(naive, name)(f), repeat=5)
             line += f"{n50:>12.1f}{n50 / p50:>7.1f}×"
         print(line)
+    for name, label, fn in MORE_CASES:
+        p50, p95 = timed(lambda fn=fn: fn(db), repeat=20)
+        p95s.append(p95)
+        print(f"{name:<20}{label:<13}{p50:>9.1f}{p95:>9.1f}")
     print(f"worst p95: {max(p95s):.1f} ms")
     return p95s
 
