@@ -437,24 +437,35 @@ def comparison(db: Database, f: Filters) -> tuple[ComparisonRow, ...]:
 
 
 # --- Detail rows ---------------------------------------------------------------------------
-def _rows_sql(f: Filters) -> tuple[str, list]:
-    """The labelled rows behind the filters (one year, both flows, the territory), unordered."""
+def _rows_where(f: Filters) -> tuple[str, list]:
+    """The predicate on ``trade t`` of the rows behind the filters (one year, both flows)."""
     terr, terr_params = territory_predicate(f.territory, "t.dept")
     sel, sel_params = f.selection_sql()
+    return f"t.year = ? AND {terr} AND {sel}", [f.year, *terr_params, *sel_params]
+
+
+_ROWS_ORDER = "t.value_eur DESC, t.flow, t.dept, t.product, t.country"
+
+
+def _rows_sql(f: Filters, limit: int | None = None) -> tuple[str, list]:
+    """The labelled rows behind the filters, largest first: the rows are chosen (and cut to
+    ``limit``) on ``trade`` alone, then labelled, so a short grid does not label them all."""
+    where, params = _rows_where(f)
+    cut = ""
+    if limit is not None:
+        cut = f"ORDER BY {_ROWS_ORDER} LIMIT ?"
+        params.append(int(limit))
     sql = f"""
         SELECT t.year, t.flow, t.dept, d.name AS dept_name, t.product, p.label AS product_label,
                p.a38, p.a17, t.country, coalesce(c.name_fr, t.country) AS country_name,
                t.value_eur
-        FROM trade t
+        FROM (SELECT * FROM trade t WHERE {where} {cut}) t
         JOIN departement d ON d.code = t.dept
         JOIN product p ON p.code = t.product
         LEFT JOIN country c ON c.code = t.country
-        WHERE t.year = ? AND {terr} AND {sel}
+        ORDER BY {_ROWS_ORDER}
     """
-    return sql, [f.year, *terr_params, *sel_params]
-
-
-_ROWS_ORDER = "t.value_eur DESC, t.flow, t.dept, t.product, t.country"
+    return sql, params
 
 
 def trade_rows(db: Database, f: Filters, limit: int | None = None) -> pd.DataFrame:
@@ -463,18 +474,13 @@ def trade_rows(db: Database, f: Filters, limit: int | None = None) -> pd.DataFra
     A France-wide year is about 700 000 rows (≈ 120 MB in pandas): pages ask for a limited
     grid and read the full rows only to build a download.
     """
-    sql, params = _rows_sql(f)
-    sql += f" ORDER BY {_ROWS_ORDER}"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(int(limit))
-    return db.frame(sql, params)
+    return db.frame(*_rows_sql(f, limit))
 
 
 def trade_rows_batches(db: Database, f: Filters, size: int = 100_000) -> Iterator[pd.DataFrame]:
     """``trade_rows`` in order, in DataFrames of at most ``size`` rows (for downloads)."""
     sql, params = _rows_sql(f)
-    yield from db.batches(sql + f" ORDER BY {_ROWS_ORDER}", params, size)
+    yield from db.batches(sql, params, size)
 
 
 @dataclass(frozen=True)
@@ -486,35 +492,43 @@ class RowsSummary:
 
 def trade_rows_summary(db: Database, f: Filters) -> RowsSummary:
     """How many rows the filters select and their export and import totals (euros)."""
-    sql, params = _rows_sql(f)
+    where, params = _rows_where(f)
     ((n, exports, imports),) = db.rows(
         f"""
         SELECT count(*),
                CAST(coalesce(sum(value_eur) FILTER (WHERE flow = 'export'), 0) AS BIGINT),
                CAST(coalesce(sum(value_eur) FILTER (WHERE flow = 'import'), 0) AS BIGINT)
-        FROM ({sql})
+        FROM trade t WHERE {where}
         """,
         params,
     )
     return RowsSummary(int(n), int(exports), int(imports))
 
 
-# The allowed groupings of the rows: code and label columns of ``trade_rows``.
-ROW_GROUPS = {"pays": ("country", "country_name"), "produits": ("product", "product_label")}
+# The allowed groupings of the rows: the code and label columns of ``trade_rows``, and how the
+# label is found.
+ROW_GROUPS = {
+    "pays": ("country", "country_name", "coalesce(c.name_fr, g.country)",
+             "LEFT JOIN country c ON c.code = g.country"),
+    "produits": ("product", "product_label", "p.label", "JOIN product p ON p.code = g.product"),
+}  # fmt: skip
 
 
 def trade_rows_grouped(db: Database, f: Filters, by: str) -> pd.DataFrame:
     """The rows summed per flow and partner (``pays``) or product (``produits``): the code and
     label columns of ``trade_rows``, ``flow``, ``value_eur`` and ``n`` (rows summed)."""
-    code, label = ROW_GROUPS[by]  # KeyError for anything off the allowlist
-    sql, params = _rows_sql(f)
+    code, label, label_sql, join = ROW_GROUPS[by]  # KeyError for anything off the allowlist
+    where, params = _rows_where(f)
     return db.frame(
         f"""
-        SELECT {code}, {label}, flow, CAST(sum(value_eur) AS BIGINT) AS value_eur,
-               count(*) AS n
-        FROM ({sql})
-        GROUP BY ALL
-        ORDER BY {code}, flow
+        WITH g AS (
+            SELECT t.{code}, t.flow, sum(t.value_eur) AS v, count(*) AS n
+            FROM trade t WHERE {where}
+            GROUP BY t.{code}, t.flow
+        )
+        SELECT g.{code}, {label_sql} AS {label}, g.flow, CAST(g.v AS BIGINT) AS value_eur, g.n
+        FROM g {join}
+        ORDER BY g.{code}, g.flow
         """,
         params,
     )

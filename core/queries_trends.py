@@ -240,6 +240,13 @@ class DeptIndicators:
 
 
 def departement_indicators(db: Database, year: int) -> DeptIndicators:
+    """Every département's totals and changes for one year, memoised per build: rankings,
+    the map and every comparison read this small table (callers copy before changing it)."""
+    return _departement_indicators(db, db.version, year)
+
+
+@functools.lru_cache(maxsize=16)
+def _departement_indicators(db: Database, version: str, year: int) -> DeptIndicators:
     catalog = db.catalog()
     prev_year = year - 1 if (year - 1) in catalog.years else None
     raw = db.frame(
@@ -493,39 +500,41 @@ def compare(db: Database, f: Filters, codes: tuple[str, ...]) -> Comparison:
     national = "FR" in codes and not (f.partners or f.products)
     # France (without a selection) comes from the memoised national cells; the other
     # territories from one query per breakdown over the union of their départements.
-    depts = sorted({d for c in codes if not (c == "FR" and national) for d in members[c]})
+    # (département, compared territory) pairs: a département counts for each territory that
+    # contains it (93 for "93" and for "R11").
+    pairs = [(d, c) for c in codes if not (c == "FR" and national) for d in members[c]]
     partners: dict[str, dict[str, int]] = {}
     products: dict[str, dict[str, int]] = {}
     # Labels per breakdown: partner and product codes overlap (CL is Chile and "Matériels de
     # transport", CA Canada and the food industries).
     labels: dict[str, dict[str, str]] = {"partner": {}, "product": {}}
+    cells = _territory_cells(db, f, pairs) if pairs else None
     for by, out in (("partner", partners), ("product", products)):
-        # Small frames: plain dicts are several times faster than pandas group-bys here.
-        if depts:
-            dept_of: dict[str, list[str]] = {}
-            for code in codes:
-                for d in members[code]:
-                    dept_of.setdefault(d, []).append(code)
-            for code in codes:
-                out[code] = {}
-            per_dept = _dept_cells(db, f, depts, by)
-            for dept, key, label, value in per_dept[["dept", "code", "label", "value"]].itertuples(
-                index=False, name=None
+        for code in codes:
+            out[code] = {}
+        if cells is not None:
+            mine = cells[cells["by"] == by]
+            for terr, key, label, value in zip(
+                mine["territory"].tolist(),
+                mine["code"].tolist(),
+                mine["label"].tolist(),
+                mine["value"].tolist(),
+                strict=True,
             ):
                 labels[by].setdefault(key, str(label))
-                for code in dept_of.get(dept, ()):
-                    if code == "FR" and national:
-                        continue
-                    out[code][key] = out[code].get(key, 0) + int(value)
+                out[terr][key] = int(value)
         if national:
             france = year_cells(db, f.year, "FR", by, f.level)
+            france = france[france["flow"] == f.flow]
             sums: dict[str, int] = {}
-            for key, label, flow, value in france[["code", "label", "flow", "value"]].itertuples(
-                index=False, name=None
+            for key, label, value in zip(
+                france["code"].tolist(),
+                france["label"].tolist(),
+                france["value"].tolist(),
+                strict=True,
             ):
-                if flow == f.flow:
-                    labels[by].setdefault(key, str(label))
-                    sums[key] = sums.get(key, 0) + int(value)
+                labels[by].setdefault(key, str(label))
+                sums[key] = sums.get(key, 0) + int(value)
             out["FR"] = sums
     return Comparison(
         codes=codes,
@@ -539,38 +548,35 @@ def compare(db: Database, f: Filters, codes: tuple[str, ...]) -> Comparison:
     )
 
 
-def _dept_cells(db: Database, f: Filters, depts: list[str], by: str) -> pd.DataFrame:
-    """One year and flow of some départements by product (at the level) or partner, with the
-    partner and product selections: dept, code, label, value."""
+def _territory_cells(db: Database, f: Filters, pairs: list[tuple[str, str]]) -> pd.DataFrame:
+    """One year and flow of the compared territories by partner and by product (at the level),
+    with the partner and product selections, summed in SQL over each territory's départements
+    (``pairs``: département, territory) in one scan: by, territory, code, label, value."""
     sel, sel_params = f.selection_sql()
-    if by == "partner":
-        raw = db.frame(
-            f"""
-            SELECT dept, country AS code, CAST(sum(value_eur) AS BIGINT) AS value
-            FROM trade
-            WHERE year = ? AND flow = ? AND list_contains(?::VARCHAR[], dept) AND {sel}
-            GROUP BY dept, country
-            """,
-            [f.year, f.flow, depts, *sel_params],
-        )
-        raw["label"] = country_labels(raw["code"], db.catalog())
-        return raw
     code_col, label_col = LEVEL_COLUMNS[f.level]
-    return db.frame(
+    cells = db.frame(
         f"""
-        WITH cells AS (
-            SELECT dept, product, sum(value_eur) AS v
-            FROM trade
-            WHERE year = ? AND flow = ? AND list_contains(?::VARCHAR[], dept) AND {sel}
-            GROUP BY dept, product
+        WITH m AS (SELECT unnest(?::VARCHAR[]) AS dept, unnest(?::VARCHAR[]) AS territory),
+        cells AS MATERIALIZED (
+            SELECT m.territory, t.country, t.product, sum(t.value_eur) AS v
+            FROM trade t JOIN m ON m.dept = t.dept
+            WHERE t.year = ? AND t.flow = ? AND {sel}
+            GROUP BY m.territory, t.country, t.product
         )
-        SELECT dept, p.{code_col} AS code, any_value(p.{label_col}) AS label,
+        SELECT 'partner' AS by, territory, country AS code, NULL::VARCHAR AS label,
                CAST(sum(v) AS BIGINT) AS value
+        FROM cells GROUP BY territory, country
+        UNION ALL
+        SELECT 'product', territory, p.{code_col}, any_value(p.{label_col}),
+               CAST(sum(v) AS BIGINT)
         FROM cells JOIN product p ON p.code = cells.product
-        GROUP BY dept, p.{code_col}
+        GROUP BY territory, p.{code_col}
         """,
-        [f.year, f.flow, depts, *sel_params],
+        [[d for d, _ in pairs], [t for _, t in pairs], f.year, f.flow, *sel_params],
     )
+    partner = cells["by"] == "partner"
+    cells.loc[partner, "label"] = country_labels(cells.loc[partner, "code"], db.catalog())
+    return cells
 
 
 def _aligned(
