@@ -376,10 +376,6 @@ def compare_shares_chart(comparison: Comparison, what: str, title: str | None = 
 
 
 # --- Carte ---------------------------------------------------------------------------------
-MAP_SCALES = {
-    "meur": "Purples",
-    "pct1": "Viridis",
-}
 DIVERGING = [[0.0, NEGATIVE_COLOR], [0.5, "#f7f7f7"], [1.0, POSITIVE_COLOR]]
 
 

@@ -32,8 +32,8 @@ INDICATORS: dict[str, tuple[str, str, str]] = {
     "importations": ("imports", "Importations", "meur"),
     "solde": ("balance", "Solde commercial", "meur"),
     "couverture": ("coverage", "Taux de couverture", "pct1"),
-    "croissance-export": ("growth_exports", "Évolution des exportations sur un an", "pct1"),
-    "croissance-import": ("growth_imports", "Évolution des importations sur un an", "pct1"),
+    "croissance-export": ("growth_exports", "Évolution des exportations sur un an", "growth"),
+    "croissance-import": ("growth_imports", "Évolution des importations sur un an", "growth"),
 }
 BREAKDOWNS = ("product", "partner")
 

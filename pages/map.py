@@ -31,7 +31,11 @@ with shared.guard():
 
     ind = cache.departement_indicators(filters.year)
     if column.startswith("growth") and ind.prev_year is None:
-        st.info(f"{filters.year} est la première année chargée : pas d'évolution à cartographier.")
+        st.info(
+            f"{filters.year} est la première année chargée : pas d'évolution à cartographier. "
+            "Choisissez une année plus récente ou un autre indicateur."
+        )
+        st.stop()
 
     selected = filters.territory if filters.kind == "departement" else None
     st.plotly_chart(
@@ -76,7 +80,7 @@ with shared.guard():
     show_table(
         tables.Table(
             frame,
-            {"Rang": "int", frame.columns[-1]: "meur" if kind == "meur" else "pct1"},
+            {"Rang": "int", frame.columns[-1]: kind},
             view=f"carte-{indicator}",
             caption=f"{label}, {filters.year} ; rangs ex aequo partagés.",
         ),

@@ -86,11 +86,11 @@ with shared.guard():
     shared.sync_url({"portee": scope, "indicateur": indicator}, owned=["portee", "indicateur"])
 
     r = cache.rankings(filters, scope)
-    column, label, kind = INDICATORS[indicator]
+    column, label, _kind = INDICATORS[indicator]
     st.subheader(
         f"{label} : départements {'de France' if r.scope == 'france' else 'de la région ' + r.scope_name}"
     )
-    if kind == "pct1" and column.startswith("growth") and r.prev_year is None:
+    if column.startswith("growth") and r.prev_year is None:
         st.info(f"{r.year} est la première année chargée : pas d'évolution à classer.")
 
     if r.selected is not None:

@@ -151,6 +151,24 @@ def test_map_deep_link_with_an_indicator(fixture_app):
     assert "CC BY 4.0" in texts(at)
 
 
+def test_map_of_growth_in_the_first_loaded_year_says_why_it_is_empty(fixture_app):
+    at = open_app(
+        {"territoire": "93", "annee": "2022", "indicateur": "croissance-export"}, page="map.py"
+    )
+    assert not at.exception
+    assert [i.value for i in at.info] == [
+        "2022 est la première année chargée : pas d'évolution à cartographier. Choisissez une "
+        "année plus récente ou un autre indicateur."
+    ]
+    assert len(at.dataframe) == 0 and len(at.get("plotly_chart")) == 0
+    # The next year maps growth, signed: 93's exports 100 → 160 M€ (+60,0 %).
+    at = open_app(
+        {"territoire": "93", "annee": "2023", "indicateur": "croissance-export"}, page="map.py"
+    )
+    table = at.dataframe[0].value.set_index("Code")
+    assert table.loc["93"].iloc[-1] == pytest.approx(0.6)
+
+
 def test_map_invalid_indicator_falls_back_with_a_french_notice(fixture_app):
     at = open_app({"territoire": "93", "indicateur": "pib"}, page="map.py")
     assert not at.exception
