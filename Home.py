@@ -14,8 +14,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages import shared
-
 
 def launch(argv: list[str]) -> None:
     """Start the Streamlit server on this script with Streamlit's legacy routing switched off.
@@ -36,6 +34,9 @@ def launch(argv: list[str]) -> None:
 
 if __name__ == "__main__" and not st.runtime.exists():
     launch(sys.argv[1:])
+
+# Imported once the server runs this script: the cached queries need Streamlit's runtime.
+from pages import shared  # noqa: E402
 
 st.set_page_config(
     page_title="Commerce extérieur des territoires",
