@@ -551,7 +551,8 @@ def compare(db: Database, f: Filters, codes: tuple[str, ...]) -> Comparison:
 def _territory_cells(db: Database, f: Filters, pairs: list[tuple[str, str]]) -> pd.DataFrame:
     """One year and flow of the compared territories by partner and by product (at the level),
     with the partner and product selections, summed in SQL over each territory's départements
-    (``pairs``: département, territory) in one scan: by, territory, code, label, value."""
+    (``pairs``: département, territory) in one scan: by, territory, code, label, value.
+    Partners missing from the reference table are labelled as ``country_labels`` does."""
     sel, sel_params = f.selection_sql()
     code_col, label_col = LEVEL_COLUMNS[f.level]
     cells = db.frame(
@@ -563,9 +564,11 @@ def _territory_cells(db: Database, f: Filters, pairs: list[tuple[str, str]]) -> 
             WHERE t.year = ? AND t.flow = ? AND {sel}
             GROUP BY m.territory, t.country, t.product
         )
-        SELECT 'partner' AS by, territory, country AS code, NULL::VARCHAR AS label,
+        SELECT 'partner' AS by, territory, country AS code,
+               coalesce(any_value(c.name_fr), country || ' (non déterminé)') AS label,
                CAST(sum(v) AS BIGINT) AS value
-        FROM cells GROUP BY territory, country
+        FROM cells LEFT JOIN country c ON c.code = cells.country
+        GROUP BY territory, country
         UNION ALL
         SELECT 'product', territory, p.{code_col}, any_value(p.{label_col}),
                CAST(sum(v) AS BIGINT)
@@ -574,8 +577,6 @@ def _territory_cells(db: Database, f: Filters, pairs: list[tuple[str, str]]) -> 
         """,
         [[d for d, _ in pairs], [t for _, t in pairs], f.year, f.flow, *sel_params],
     )
-    partner = cells["by"] == "partner"
-    cells.loc[partner, "label"] = country_labels(cells.loc[partner, "code"], db.catalog())
     return cells
 
 
