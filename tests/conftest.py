@@ -9,6 +9,7 @@ import pytest
 from core import store
 from core.db import Database
 from tests.fixture_data import build_fixture
+from tests.fixture_trends import build_trends_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,6 +22,17 @@ def fixture_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def fixture_db(fixture_path: Path) -> Database:
     return Database(fixture_path)
+
+
+@pytest.fixture(scope="session")
+def trends_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The three-year fixture of trends, rankings, specialisation and comparison."""
+    return build_trends_fixture(tmp_path_factory.mktemp("trends") / "trends.duckdb")
+
+
+@pytest.fixture(scope="session")
+def trends_db(trends_path: Path) -> Database:
+    return Database(trends_path)
 
 
 @pytest.fixture(scope="session")

@@ -3,19 +3,11 @@ through deep links, valid and invalid, on the hand-made trends fixture and on th
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.apptest_helpers import metrics, open_app, texts, url
-from tests.fixture_trends import build_trends_fixture
 
 NN, NB = "\u202f", "\u00a0"
-
-
-@pytest.fixture(scope="module")
-def trends_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_trends_fixture(tmp_path_factory.mktemp("app_trends") / "trends.duckdb")
 
 
 @pytest.fixture

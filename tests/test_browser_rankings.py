@@ -3,19 +3,11 @@ the URL follows (real Streamlit server, headless Chromium, trends fixture databa
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.browser import browser_page, streamlit_server, wait_for_app
-from tests.fixture_trends import build_trends_fixture
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def trends_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_trends_fixture(tmp_path_factory.mktemp("browser_trends") / "trends.duckdb")
 
 
 def test_selecting_a_ranking_row_changes_the_territory_and_the_url(trends_path):

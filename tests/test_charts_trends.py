@@ -3,8 +3,6 @@ functions checked on the fixture database's query results."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from core import charts_trends as ct
@@ -14,13 +12,11 @@ from core.charts import EXPORT_COLOR, IMPORT_COLOR, NEGATIVE_COLOR, POSITIVE_COL
 from core.db import Database
 from core.filters import Filters
 from core.formatting import PLOTLY_SEPARATORS
-from tests.fixture_trends import build_trends_fixture
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Database:
-    path: Path = tmp_path_factory.mktemp("trends_charts") / "trends.duckdb"
-    return Database(build_trends_fixture(path))
+@pytest.fixture
+def db(trends_db: Database) -> Database:
+    return trends_db
 
 
 def f(territory: str = "93", **kw) -> Filters:

@@ -4,7 +4,6 @@ on ``tests/fixture_trends.py`` (values in M€)."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -12,15 +11,13 @@ import pytest
 from core import queries_trends as q
 from core.db import Database
 from core.filters import Filters
-from tests.fixture_trends import build_trends_fixture
 
 M = 1_000_000
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Database:
-    path: Path = tmp_path_factory.mktemp("trends") / "trends.duckdb"
-    return Database(build_trends_fixture(path))
+@pytest.fixture
+def db(trends_db: Database) -> Database:
+    return trends_db
 
 
 def f(territory: str = "93", **kw) -> Filters:
