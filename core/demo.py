@@ -35,19 +35,20 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
-from core import reference, store
+from core import build, reference, store
+from core.build import Reference
 from core.formatting import format_number
 
 SEED = 20_240_101
-YEARS = tuple(range(2019, 2025))
+YEARS = tuple(range(2019, 2026))
 CALIBRATION_YEAR = 2024
 ROWS_PER_FLOW = 360_000  # present cells per flow in 2024 (≈ 0.72 M rows a year)
 GENERATOR_VERSION = "1"
@@ -98,7 +99,7 @@ DEPT_SIZES = {
     "27": (8_500, 8_500), "14": (3_500, 3_600), "50": (1_500, 1_500),
     "28": (4_200, 4_600), "26": (3_000, 3_000), "71": (3_500, 3_000),
     "65": (1_500, 1_000), "40": (1_500, 1_300), "86": (1_500, 1_500),
-    "2A": (80, 320), "2B": (90, 360), "971": (300, 2_900), "972": (380, 2_950),
+    "20": (170, 680), "99": (650, 900), "971": (300, 2_900), "972": (380, 2_950),
     "973": (1_100, 1_600), "974": (360, 5_300), "976": (25, 620),
 }  # fmt: skip
 
@@ -110,19 +111,20 @@ PRODUCT_MIX = {
     "C10F": (0.6, 0.3), "C10G": (0.6, 0.6), "C10H": (0.8, 0.9), "C10K": (0.5, 0.3),
     "C11Z": (3.6, 0.8), "C12Z": (0.05, 0.4), "C13Z": (0.6, 0.8), "C14Z": (1.4, 3.4),
     "C15Z": (2.8, 1.6), "C16Z": (0.3, 0.6), "C17A": (0.5, 0.6), "C17B": (0.5, 0.6),
-    "C18Z": (0.05, 0.05), "C19Z": (2.5, 4.2), "C20A": (4.0, 4.6), "C20B": (2.2, 1.8),
-    "C20C": (3.4, 1.2), "C21Z": (6.0, 5.3), "C22A": (1.0, 0.8), "C22B": (1.5, 2.0),
+    "C18Z": (0.05, 0.05), "C19Z": (2.5, 4.2), "C20A": (4.0, 4.6), "C20B": (3.4, 1.2),
+    "C20C": (2.2, 1.8), "C21Z": (6.0, 5.3), "C22A": (1.0, 0.8), "C22B": (1.5, 2.0),
     "C23A": (0.5, 0.5), "C23B": (0.8, 0.9), "C24A": (1.8, 2.3), "C24B": (0.3, 0.3),
     "C24C": (2.0, 2.7), "C25A": (0.3, 0.3), "C25B": (0.3, 0.3), "C25C": (0.6, 0.4),
-    "C25D": (0.1, 0.1), "C25E": (1.6, 2.0), "C26A": (1.2, 1.5), "C26B": (0.4, 1.6),
+    "C25E": (1.7, 2.1), "C26A": (1.2, 1.5), "C26B": (0.4, 1.6),
     "C26C": (0.6, 2.0), "C26D": (0.2, 0.7), "C26E": (1.5, 1.4), "C26F": (0.6, 0.6),
-    "C26G": (0.1, 0.1), "C27A": (2.0, 2.2), "C27B": (1.3, 1.9), "C28A": (2.5, 2.2),
-    "C28B": (2.0, 2.2), "C28C": (0.4, 0.4), "C28D": (2.2, 2.2), "C29A": (4.0, 6.5),
+    "C26G": (0.1, 0.1), "C27A": (0.6, 1.2), "C27B": (2.7, 2.9), "C28A": (4.5, 4.4),
+    "C28B": (0.5, 0.5), "C28C": (0.4, 0.5), "C28D": (1.7, 1.6), "C29A": (4.0, 6.5),
     "C29B": (2.7, 3.1), "C30A": (0.6, 0.4), "C30B": (0.5, 0.2), "C30C": (11.0, 6.0),
-    "C30D": (0.3, 0.05), "C30E": (0.2, 0.6), "C31Z": (0.3, 1.0), "C32A": (1.2, 1.3),
-    "C32B": (0.2, 0.7), "C32C": (1.8, 2.0), "D35A": (2.0, 0.8), "E36Z": (0.01, 0.01),
-    "E38Z": (0.6, 0.3), "J58Z": (0.25, 0.3), "J59Z": (0.05, 0.05), "M74Z": (0.02, 0.02),
-    "R90Z": (0.6, 0.4), "R91Z": (0.1, 0.05),
+    "C30D": (0.3, 0.05), "C30E": (0.2, 0.6), "C31Z": (0.3, 1.0), "C32A": (1.0, 0.8),
+    "C32B": (1.2, 1.6), "C32C": (1.0, 1.6), "D35A": (2.0, 0.8), "D35B": (0.01, 0.02),
+    "E37Z": (0.01, 0.01), "E38Z": (0.6, 0.3), "J58Z": (0.25, 0.3), "J59Z": (0.05, 0.05),
+    "M71Z": (0.01, 0.01), "M74Z": (0.02, 0.02), "R90Z": (0.6, 0.4), "R91Z": (0.1, 0.05),
+    "S96Z": (0.005, 0.005),
 }  # fmt: skip
 
 # Département specialisations: multipliers on product weights (prefix match on the A129 code).
@@ -131,18 +133,18 @@ SPECIALISATIONS = {
     "31": {"C30C": 60}, "64": {"C30C": 8}, "65": {"C30C": 6}, "33": {"C11Z": 25, "C30C": 5},
     "13": {"C30C": 6, "C19Z": 8, "C24A": 4, "C20A": 3}, "44": {"C30C": 8, "C30A": 25},
     "16": {"C11Z": 90}, "17": {"C11Z": 15}, "51": {"C11Z": 70}, "21": {"C11Z": 18},
-    "71": {"C11Z": 8}, "27": {"C21Z": 12}, "68": {"C21Z": 4, "C29A": 4}, "45": {"C20C": 7, "C21Z": 4},
+    "71": {"C11Z": 8}, "27": {"C21Z": 12}, "68": {"C21Z": 4, "C29A": 4}, "45": {"C20B": 7, "C21Z": 4},
     "92": {"C21Z": 5, "C26": 2.5}, "95": {"C21Z": 3, "C26": 3, "C32A": 3, "C15Z": 2, "C30C": 2},
-    "28": {"C20C": 8, "C21Z": 3}, "37": {"C21Z": 4}, "60": {"C21Z": 2.5, "C20": 2},
+    "28": {"C20B": 8, "C21Z": 3}, "37": {"C21Z": 4}, "60": {"C21Z": 2.5, "C20": 2},
     "78": {"C29A": 8}, "25": {"C29A": 8, "C26E": 8}, "39": {"C26E": 5}, "90": {"C27": 6},
     "59": {"C24A": 8, "C13Z": 4, "C29A": 3, "C10": 2, "C20A": 3},
     "57": {"C24A": 6, "C29": 3}, "62": {"C29": 3, "C23A": 3, "C10": 2}, "08": {"C24": 6, "C25": 5, "C29B": 4},
     "02": {"A01Z": 6, "C10": 4, "C23A": 5, "C20": 2}, "80": {"A01Z": 3, "C10": 3},
-    "93": {"C20C": 5, "C26": 2, "C14Z": 2, "C30C": 2, "C32A": 2},
-    "75": {"C15Z": 14, "C14Z": 6, "C32A": 12, "C20C": 4, "R9": 15},
+    "93": {"C20B": 5, "C26": 2, "C14Z": 2, "C30C": 2, "C32A": 2},
+    "75": {"C15Z": 14, "C14Z": 6, "C32A": 12, "C20B": 4, "R9": 15},
     "38": {"C26": 5, "C27": 3, "C20": 2}, "69": {"C20": 4, "C21Z": 4},
     "63": {"C22A": 45}, "29": {"C10A": 8, "A03Z": 6, "C10B": 6}, "22": {"C10A": 8},
-    "56": {"C10A": 6}, "35": {"C10A": 6, "C29A": 4}, "85": {"C30A": 15}, "06": {"C20C": 6},
+    "56": {"C10A": 6}, "35": {"C10A": 6, "C29A": 4}, "85": {"C30A": 15}, "06": {"C20B": 6},
     "76": {"C19Z": 10, "C20A": 4, "A01Z": 4}, "973": {"C30C": 25}, "974": {"C11Z": 6, "C10H": 6},
     "971": {"C11Z": 6, "A01Z": 4}, "972": {"C11Z": 6, "A01Z": 5}, "67": {"C28": 3, "C21Z": 3},
     "74": {"C25": 4, "C28": 3}, "01": {"C22B": 4}, "49": {"C11Z": 3, "C31Z": 4},
@@ -153,7 +155,7 @@ IMPORT_SPECIALISATIONS = {
     "66": {"A01Z": 9, "C10C": 4}, "94": {"A01Z": 4, "C10": 2},
     "971": {"C19Z": 6, "C10": 3, "C29A": 2}, "972": {"C19Z": 6, "C10": 3, "C29A": 2},
     "974": {"C19Z": 5, "C10": 3, "C29A": 2}, "973": {"C19Z": 5, "C10": 3}, "976": {"C10": 4, "C19Z": 4},
-    "2A": {"C19Z": 5, "C10": 3}, "2B": {"C19Z": 5, "C10": 3}, "95": {"C26": 4, "C14Z": 3},
+    "20": {"C19Z": 5, "C10": 3}, "95": {"C26": 4, "C14Z": 3}, "99": {"C19Z": 3, "C32A": 4},
 }  # fmt: skip
 
 # --- Partner mix: national weights beyond the calibrated top 10 (M€, exports, imports) -------
@@ -171,18 +173,17 @@ PARTNER_WEIGHTS = {
     "EG": (2_000, 1_000), "SN": (1_200, 300), "CI": (1_500, 1_200), "ID": (800, 2_000),
     "AR": (800, 800), "CL": (900, 700), "BG": (1_200, 1_000), "HR": (1_000, 400),
     "SI": (1_500, 2_000), "LT": (800, 700), "LV": (400, 300), "EE": (400, 300),
-    "CY": (500, 100), "MT": (600, 150), "UA": (1_200, 1_000), "RS": (700, 500),
+    "CY": (500, 100), "MT": (600, 150), "UA": (1_200, 1_000),
     "IQ": (500, 2_000), "AZ": (300, 2_500), "KW": (800, 300), "OM": (500, 300),
     "IR": (200, 100), "LB": (600, 100), "JO": (400, 100), "PK": (400, 800), "PH": (500, 700),
     "NZ": (500, 400), "CM": (700, 500), "GA": (500, 700), "MG": (500, 700), "MU": (500, 400),
-    "NC": (900, 100), "PF": (800, 100), "MC": (1_200, 200), "AD": (800, 100), "IS": (300, 200),
+    "NC": (900, 100), "PF": (800, 100), "AD": (800, 100), "IS": (300, 200),
     "PE": (300, 400), "CO": (500, 600), "AO": (400, 900), "CG": (400, 800), "KM": (50, 20),
-    "SR": (40, 20), "XK": (40, 10), "XI": (300, 150), "QS": (1_800, 0), "QR": (700, 0),
-    "QQ": (300, 0), "QU": (400, 600), "QV": (300, 400), "QW": (200, 300), "QX": (250, 150),
-    "QY": (150, 100), "QZ": (100, 80), "QP": (20, 20),
+    "SR": (40, 20), "XK": (40, 10), "XI": (300, 150), "QS": (2_100, 0), "QR": (700, 0),
+    "QU": (400, 600), "QV": (300, 400), "QQ": (60, 40), "QP": (20, 20), "XS": (700, 500),
 }  # fmt: skip
 # Where customs record ship and aircraft supplies (avitaillement): ports and airports.
-SUPPLY_CODES = ("QQ", "QR", "QS")
+SUPPLY_CODES = ("QR", "QS")
 SUPPLY_DEPTS = {"13": 6, "76": 5, "59": 4, "44": 3, "33": 2, "29": 2, "95": 6, "93": 3,
                 "94": 3, "06": 2, "31": 1.5, "974": 1, "971": 1, "972": 1}  # fmt: skip
 
@@ -192,9 +193,9 @@ GEOGRAPHY = {  # département: {partner: multiplier}
     "54": {"LU": 3, "DE": 1.5, "BE": 1.5}, "55": {"BE": 2, "LU": 2},
     "67": {"DE": 2.5, "CH": 2}, "68": {"DE": 2.5, "CH": 3.5}, "90": {"CH": 2.5, "DE": 1.5},
     "25": {"CH": 3.5}, "39": {"CH": 2.5}, "01": {"CH": 2.5}, "74": {"CH": 3.5, "IT": 1.5},
-    "73": {"IT": 2.5, "CH": 1.5}, "06": {"IT": 2.5, "MC": 15}, "05": {"IT": 2},
+    "73": {"IT": 2.5, "CH": 1.5}, "06": {"IT": 2.5, "CH": 1.5}, "05": {"IT": 2},
     "64": {"ES": 3}, "65": {"ES": 2}, "66": {"ES": 4}, "31": {"ES": 2}, "09": {"ES": 2.5, "AD": 20},
-    "2A": {"IT": 3}, "2B": {"IT": 3},
+    "20": {"IT": 3}, "99": {"IT": 3, "CH": 2},
     "974": {"MU": 40, "MG": 40, "ZA": 8, "SG": 4, "CN": 2, "IN": 2},
     "976": {"KM": 200, "MG": 60, "MU": 20, "ZA": 10},
     "973": {"BR": 15, "SR": 80, "US": 1.5}, "971": {"US": 2.5, "DO": 10, "TT": 15},
@@ -221,7 +222,7 @@ AFFINITIES = {
         "C30C": {"DE": 2, "CN": 2.5, "AE": 5, "SA": 3, "IN": 3, "QA": 5, "SG": 3, "US": 1.5},
         "C21Z": {"US": 2, "BE": 1.5, "CH": 2, "CN": 1.5, "JP": 1.5},
         "C29A": {"ES": 2, "TR": 2, "MA": 3, "DZ": 2},
-        "C20C": {"US": 2, "CN": 2.5, "HK": 3, "AE": 3, "SA": 2},
+        "C20B": {"US": 2, "CN": 2.5, "HK": 3, "AE": 3, "SA": 2},
         "C15Z": {"US": 2, "CN": 2.5, "HK": 4, "JP": 2.5, "KR": 2.5, "SG": 2},
         "C32A": {"CH": 5, "HK": 4, "US": 2, "AE": 3},
         "A01Z": {"DZ": 6, "MA": 3, "EG": 4, "IT": 2, "BE": 1.5, "CN": 1.5},
@@ -234,10 +235,13 @@ AFFINITIES = {
 # --- Trajectories (relative to 2024) ----------------------------------------------------------
 # French totals, national basis (Md€): exports 508,5 428,0 500,4 594,5 607,5 598,3;
 # imports 567,4 493,1 585,4 757,3 706,6 698,9 (2019 → 2024).
+# 2025 is the partial current year (the first two quarters are kept), a little up on 2024.
 NATIONAL_INDEX = {
-    "export": {2019: 0.850, 2020: 0.715, 2021: 0.836, 2022: 0.994, 2023: 1.015, 2024: 1.0},
-    "import": {2019: 0.812, 2020: 0.706, 2021: 0.838, 2022: 1.084, 2023: 1.011, 2024: 1.0},
-}
+    "export": {2019: 0.850, 2020: 0.715, 2021: 0.836, 2022: 0.994, 2023: 1.015, 2024: 1.0,
+               2025: 1.018},
+    "import": {2019: 0.812, 2020: 0.706, 2021: 0.838, 2022: 1.084, 2023: 1.011, 2024: 1.0,
+               2025: 0.992},
+}  # fmt: skip
 PRODUCT_SHOCKS = {  # (flow or "both", prefix): {year: multiplier on top of the national index}
     ("both", "C30C"): {2019: 1.25, 2020: 0.75, 2021: 0.78, 2022: 0.88, 2023: 0.96},
     ("import", "B06Z"): {2019: 0.75, 2020: 0.5, 2021: 0.75, 2022: 1.5, 2023: 1.1},
@@ -256,22 +260,78 @@ PARTNER_SHOCKS = {
 }
 
 
+
+# --- CPF4 products, quarters and mass -------------------------------------------------------
+# Relative weights of some CPF4 products within their A129 parent (others draw their weight at
+# random), and département tilts that make local specialities recognisable at the finest level.
+CPF4_WEIGHTS = {
+    "0610": 6, "0620": 3, "1101": 3, "1102": 5, "1105": 1, "1107": 1.2, "2110": 1, "2120": 4,
+    "2211": 4, "2219": 1, "2910": 1, "3030": 1, "1920": 5, "1910": 0.2, "2016": 3, "2042": 3,
+    "2041": 1.5, "3212": 3, "3511": 1, "1051": 3, "0111": 3, "2651": 2,
+}  # fmt: skip
+DEPT_CPF4 = {
+    "16": {"1101": 40}, "17": {"1101": 8}, "51": {"1102": 12}, "33": {"1102": 12},
+    "21": {"1102": 8}, "71": {"1102": 6}, "63": {"2211": 25}, "13": {"0610": 3},
+    "76": {"0610": 3}, "31": {"3030": 1}, "27": {"2120": 3}, "28": {"2042": 4},
+    "45": {"2042": 4}, "75": {"3212": 3}, "50": {"1051": 4}, "14": {"1051": 3},
+}  # fmt: skip
+# Value per kilogram (euros) by A129 product, before product and row noise; electricity has no
+# mass (the customs write 0).
+PRICE_PER_KG = {
+    "A01Z": 0.6, "A02Z": 0.2, "A03Z": 4, "B05Z": 0.15, "B06Z": 0.5, "B07Z": 0.3, "B08Z": 0.1,
+    "C10A": 4, "C10B": 8, "C10C": 2, "C10D": 1.5, "C10E": 4, "C10F": 0.8, "C10G": 4,
+    "C10H": 5, "C10K": 1, "C11Z": 6, "C12Z": 30, "C13Z": 8, "C14Z": 30, "C15Z": 40,
+    "C16Z": 1, "C17A": 0.8, "C17B": 2.5, "C18Z": 20, "C19Z": 0.8, "C20A": 1.5, "C20B": 15,
+    "C20C": 5, "C21Z": 80, "C22A": 5, "C22B": 4, "C23A": 2, "C23B": 0.6, "C24A": 1.2,
+    "C24B": 6, "C24C": 4, "C25A": 3, "C25B": 6, "C25C": 60, "C25E": 12, "C26A": 300,
+    "C26B": 100, "C26C": 250, "C26D": 60, "C26E": 150, "C26F": 200, "C26G": 80, "C27A": 8,
+    "C27B": 20, "C28A": 20, "C28B": 8, "C28C": 30, "C28D": 25, "C29A": 12, "C29B": 12,
+    "C30A": 15, "C30B": 12, "C30C": 800, "C30D": 60, "C30E": 20, "C31Z": 6, "C32A": 600,
+    "C32B": 80, "C32C": 20, "D35A": 0, "D35B": 0.5, "E37Z": 0.1, "E38Z": 0.3, "J58Z": 15,
+    "J59Z": 40, "M71Z": 100, "M74Z": 40, "R90Z": 500, "R91Z": 300, "S96Z": 50,
+}  # fmt: skip
+SEASONS = np.array([0.245, 0.255, 0.235, 0.265])  # share of a year in each quarter
+PARTIAL_YEAR = 2025
+PARTIAL_QUARTERS = (1, 2)
+# Annual cells spread over more CPF4 products and quarters the larger they are (euros).
+CHILD_STEPS = (40_000, 400_000, 4_000_000, 40_000_000)
+QUARTER_STEPS = (15_000, 60_000, 200_000)
+
+
 @dataclass(frozen=True)
-class Reference:
-    depts: pd.DataFrame
-    regions: pd.DataFrame
-    products: pd.DataFrame
-    countries: pd.DataFrame
-    territoires: pd.DataFrame
+class Shape:
+    """The codes the generator draws from, with the index arrays that link them."""
+
+    depts: np.ndarray  # département codes
+    regions: np.ndarray  # their région codes
+    a129: np.ndarray  # A129 goods codes (the customs' 76)
+    countries: np.ndarray  # partner codes in force
+    eu27: np.ndarray  # bool per partner
+    cpf4: np.ndarray  # CPF4 codes of goods
+    cpf4_parent: np.ndarray  # index into a129 of each CPF4 code
+    customs: dict[str, str]  # département code → customs code (971 → 9A)
+    a129_of: dict[str, str]  # CPF4 → A129
 
     @classmethod
-    def load(cls) -> Reference:
+    def of(cls, ref: Reference) -> Shape:
+        a129 = reference.load_a129()
+        goods = a129.loc[a129["goods"], "code"].to_numpy().astype(str)
+        products = ref.products[ref.products["a129"].isin(goods)]
+        labels = reference.country_labels()
+        in_force = set(labels.loc[labels["end_year"] == 9999, "code"]) | {"XI"}
+        countries = ref.countries[ref.countries["code"].isin(in_force)]
+        countries = countries[countries["code"] != "EU"].reset_index(drop=True)
+        index = {code: i for i, code in enumerate(goods)}
         return cls(
-            depts=reference.load_departements(),
-            regions=reference.load_regions(),
-            products=reference.load_products(),
-            countries=reference.load_countries(),
-            territoires=reference.load_territoires_industrie(),
+            depts=ref.depts["code"].to_numpy().astype(str),
+            regions=ref.depts["region"].to_numpy().astype(str),
+            a129=goods,
+            countries=countries["code"].to_numpy().astype(str),
+            eu27=countries["eu27"].to_numpy().astype(bool),
+            cpf4=products["code"].to_numpy().astype(str),
+            cpf4_parent=np.array([index[a] for a in products["a129"]]),
+            customs=dict(zip(ref.depts["code"], ref.depts["customs_code"], strict=True)),
+            a129_of=dict(zip(ref.products["code"], ref.products["a129"], strict=True)),
         )
 
 
@@ -290,15 +350,76 @@ def _apportion(total: int, weights: np.ndarray) -> np.ndarray:
     return parts
 
 
-def dept_targets(ref: Reference, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _starts(groups: np.ndarray) -> np.ndarray:
+    """First position of each run of a non-decreasing group array."""
+    return np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+
+
+def _largest_per_group(groups: np.ndarray, key: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Mask of the ``k[group]`` largest keys of each group; ``groups`` is non-decreasing and
+    keys are distinct within a group. One pass per rank (k is small), no sort of the array."""
+    if len(groups) == 0:
+        return np.zeros(0, dtype=bool)
+    starts = _starts(groups)
+    owner = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(groups)]))
+    want = k[groups[starts]]
+    key = key.astype(float)  # a copy, consumed below
+    kept = np.zeros(len(groups), dtype=bool)
+    for rank in range(int(want.max())):
+        best = np.maximum.reduceat(key, starts)
+        hit = (key == best[owner]) & (want[owner] > rank) & np.isfinite(key)
+        kept |= hit
+        key[hit] = -np.inf
+    return kept
+
+
+def split_exact(totals: np.ndarray, parent: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Split each ``totals[g]`` among the children ``parent == g`` in proportion to ``weights``,
+    in whole units that add up exactly (largest remainder, in integer arithmetic). ``parent``
+    must be non-decreasing (children of a parent are contiguous)."""
+    w = np.maximum(np.rint(weights / _group_max(weights, parent, len(totals))[parent] * 1e6), 1)
+    w = w.astype(np.int64)
+    wsum = np.bincount(parent, w, minlength=len(totals)).astype(np.int64)
+    num = w * totals[parent]  # < 2**63: totals < 1e12 euros, weights ≤ 1e6
+    base = num // wsum[parent]
+    rest = num % wsum[parent]
+    short = totals - np.bincount(parent, base, minlength=len(totals)).astype(np.int64)
+    # Ties between equal remainders go to the first child: the key is made unique.
+    position = np.arange(len(parent)) - np.repeat(
+        _starts(parent), np.diff(np.r_[_starts(parent), len(parent)])
+    )
+    key = rest.astype(float) * 64 + (63 - position)
+    base[_largest_per_group(parent, key, short)] += 1
+    return base
+
+
+def _split_rows(totals: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``split_exact`` for a fixed number of children per parent: row ``i`` of ``weights``
+    (zeros for absent children) shares ``totals[i]``; returns an int64 matrix."""
+    w = np.rint(weights / weights.max(axis=1, keepdims=True) * 1e6).astype(np.int64)
+    w[(weights > 0) & (w == 0)] = 1
+    wsum = w.sum(axis=1, keepdims=True)
+    num = w * totals[:, None]
+    base, rest = np.divmod(num, wsum)
+    short = totals - base.sum(axis=1)
+    # Largest remainders first; among equals, the first column (stable sort).
+    order = np.argsort(-rest, axis=1, kind="stable")
+    rank = np.argsort(order, axis=1, kind="stable")
+    base += (rank < short[:, None]) & (w > 0)
+    return base
+
+
+def _group_max(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros(n)
+    np.maximum.at(out, group, values)
+    return out
+
+
+def dept_targets(shape: Shape, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """2024 totals per département (euros), exact on every calibrated figure."""
-    codes = ref.depts["code"].to_numpy()
-    regions = ref.depts["region"].to_numpy()
+    codes, regions = shape.depts, shape.regions
     n = len(codes)
-    base = {
-        "export": rng.lognormal(np.log(1_400), 0.55, n),
-        "import": np.empty(n),
-    }
+    base = {"export": rng.lognormal(np.log(1_400), 0.55, n)}
     base["import"] = base["export"] * rng.lognormal(0.1, 0.3, n)
     for i, code in enumerate(codes):
         if code in DEPT_SIZES:
@@ -331,13 +452,13 @@ def _prefix_multipliers(
     return out
 
 
-def _product_profile(ref: Reference, flow: str, rng: np.random.Generator) -> np.ndarray:
-    """p[dept, product]: each département's product mix (rows sum to 1)."""
-    products = ref.products["code"].to_numpy()
+def _product_profile(shape: Shape, flow: str, rng: np.random.Generator) -> np.ndarray:
+    """p[dept, product]: each département's A129 mix (rows sum to 1)."""
+    products = shape.a129
     k = 0 if flow == "export" else 1
     mix = np.array([PRODUCT_MIX.get(c, (0.05, 0.05))[k] for c in products])
-    out = np.empty((len(ref.depts), len(products)))
-    for i, code in enumerate(ref.depts["code"]):
+    out = np.empty((len(shape.depts), len(products)))
+    for i, code in enumerate(shape.depts):
         spec = _prefix_multipliers(products, SPECIALISATIONS.get(code, {}))
         if flow == "import":
             spec = np.sqrt(spec) * _prefix_multipliers(
@@ -348,11 +469,10 @@ def _product_profile(ref: Reference, flow: str, rng: np.random.Generator) -> np.
     return out
 
 
-def _partner_base(ref: Reference, flow: str) -> np.ndarray:
-    codes = ref.countries["code"].to_numpy()
+def _partner_base(shape: Shape, flow: str) -> np.ndarray:
     k = 0 if flow == "export" else 1
-    weights = np.empty(len(codes))
-    for i, (code, eu27) in enumerate(zip(codes, ref.countries["eu27"], strict=True)):
+    weights = np.empty(len(shape.countries))
+    for i, (code, eu27) in enumerate(zip(shape.countries, shape.eu27, strict=True)):
         if code in TOP_PARTNERS[flow]:
             weights[i] = TOP_PARTNERS[flow][code]
         elif code in PARTNER_WEIGHTS:
@@ -363,13 +483,12 @@ def _partner_base(ref: Reference, flow: str) -> np.ndarray:
 
 
 def _expectation(
-    ref: Reference, flow: str, totals: np.ndarray, rng: np.random.Generator
+    shape: Shape, flow: str, totals: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
     """E[dept, product, country] in euros; sums over (product, country) to the totals."""
-    products = ref.products["code"].to_numpy()
-    countries = ref.countries["code"].to_numpy()
-    p = _product_profile(ref, flow, rng)
-    base = _partner_base(ref, flow)
+    products, countries = shape.a129, shape.countries
+    p = _product_profile(shape, flow, rng)
+    base = _partner_base(shape, flow)
     affinity = np.ones((len(products), len(countries)))
     for prefix, mults in AFFINITIES[flow].items():
         rows = np.char.startswith(products.astype(str), prefix)
@@ -378,8 +497,8 @@ def _expectation(
     if flow == "import":  # electricity only crosses land borders
         affinity[products == "D35A"] *= np.isin(countries, ["DE", "BE", "IT", "ES", "CH", "GB"])
     supply = np.isin(countries, SUPPLY_CODES)
-    out = np.empty((len(ref.depts), len(products), len(countries)))
-    for i, code in enumerate(ref.depts["code"]):
+    out = np.empty((len(shape.depts), len(products), len(countries)))
+    for i, code in enumerate(shape.depts):
         geo = _prefix_multipliers(countries, GEOGRAPHY.get(code, {}))
         geo[supply] *= SUPPLY_DEPTS.get(code, 0.05)
         q = base * geo * rng.lognormal(0, 0.5, len(countries))
@@ -440,23 +559,32 @@ def _to_euros(values: np.ndarray, dept_idx: np.ndarray, dept_totals: np.ndarray)
     return euros
 
 
-def generate(ref: Reference, years: tuple[int, ...] = YEARS) -> pa.Table:
-    """All trade rows as an Arrow table, deterministic for a given reference."""
-    rng = np.random.default_rng(SEED)
-    targets = dept_targets(ref, rng)
-    dept_codes = ref.depts["code"].to_numpy()
-    product_codes = ref.products["code"].to_numpy()
-    country_codes = ref.countries["code"].to_numpy()
-    n_d, n_p, n_c = len(dept_codes), len(product_codes), len(country_codes)
-    # Trajectories shared by both flows: a random walk per département, backwards from 2024.
-    walk = {CALIBRATION_YEAR: np.ones(n_d)}
-    for year in sorted((y for y in YEARS if y != CALIBRATION_YEAR), reverse=True):
-        walk[year] = walk[year + 1] * rng.lognormal(0, 0.05, n_d)
+@dataclass(frozen=True)
+class Cells:
+    """Annual cells of one flow and year at (département, A129, partner) level."""
 
-    chunks = []
+    year: int
+    flow: str
+    dept: np.ndarray
+    a129: np.ndarray
+    country: np.ndarray
+    euros: np.ndarray
+
+
+def annual_cells(shape: Shape, rng: np.random.Generator) -> Iterator[Cells]:
+    """Every (year, flow)'s annual A129 cells, 2024 exact on the calibration."""
+    targets = dept_targets(shape, rng)
+    n_d, n_p, n_c = len(shape.depts), len(shape.a129), len(shape.countries)
+    # Trajectories shared by both flows: a random walk per département from 2024.
+    walk = {CALIBRATION_YEAR: np.ones(n_d)}
+    for year in sorted((y for y in YEARS if y < CALIBRATION_YEAR), reverse=True):
+        walk[year] = walk[year + 1] * rng.lognormal(0, 0.05, n_d)
+    for year in (y for y in YEARS if y > CALIBRATION_YEAR):
+        walk[year] = walk[year - 1] * rng.lognormal(0, 0.03, n_d)
+
     for flow in ("export", "import"):
         totals = targets[flow]
-        expect = _expectation(ref, flow, totals.astype(float), rng)
+        expect = _expectation(shape, flow, totals.astype(float), rng)
         scale = _scale_for_rows(expect, ROWS_PER_FLOW)
         prob = -np.expm1(-expect / scale)
         draw = rng.random(expect.shape)
@@ -465,7 +593,7 @@ def generate(ref: Reference, years: tuple[int, ...] = YEARS) -> pa.Table:
 
         present = draw < prob
         d_idx, p_idx, c_idx = np.nonzero(present)
-        share = {country_codes.tolist().index(c): v / NATIONAL_BASIS[flow]
+        share = {int(np.flatnonzero(shape.countries == c)[0]): v / NATIONAL_BASIS[flow]
                  for c, v in TOP_PARTNERS[flow].items()}  # fmt: skip
         france = totals.sum()
         raked = _rake(
@@ -481,48 +609,143 @@ def generate(ref: Reference, years: tuple[int, ...] = YEARS) -> pa.Table:
         csum_raked = np.bincount(c_idx, raked, minlength=n_c)
         np.divide(csum_raked, csum_raw, out=country_factor, where=csum_raw > 0)
 
-        for year in years:
+        for year in YEARS:
             if year == CALIBRATION_YEAR:
-                euros = _to_euros(raked, d_idx, totals)
-                idx = (d_idx, p_idx, c_idx)
-            else:
-                churn = rng.uniform(0.9, 1.08)
-                keep = draw < prob * churn
-                d_y, p_y, c_y = np.nonzero(keep)
-                prod_mult = np.ones(n_p)
-                for (which, prefix), shocks in PRODUCT_SHOCKS.items():
-                    if which in (flow, "both") and year in shocks:
-                        prod_mult[np.char.startswith(product_codes.astype(str), prefix)] *= shocks[
-                            year
-                        ]
-                ctry_mult = np.ones(n_c)
-                for code, shocks in PARTNER_SHOCKS.items():
-                    if year in shocks:
-                        ctry_mult[country_codes == code] *= shocks[year]
-                value = (
-                    raw[keep]
-                    * dept_factor[d_y] * country_factor[c_y]
-                    * walk[year][d_y] * prod_mult[p_y] * ctry_mult[c_y]
-                    * rng.lognormal(-0.011, 0.15, len(d_y))
-                )  # fmt: skip
-                # Shocks move weight between products, partners and départements; France's
-                # total follows the published national trajectory.
-                value *= NATIONAL_INDEX[flow][year] * totals.sum() / value.sum()
-                euros = np.maximum(np.rint(value).astype(np.int64), 1)
-                idx = (d_y, p_y, c_y)
-            chunks.append(
-                pa.table(
-                    {
-                        "year": pa.array(np.full(len(euros), year, dtype=np.int16)),
-                        "flow": pa.array([flow] * len(euros), pa.string()),
-                        "dept": pa.array(dept_codes[idx[0]].astype(str)),
-                        "product": pa.array(product_codes[idx[1]].astype(str)),
-                        "country": pa.array(country_codes[idx[2]].astype(str)),
-                        "value_eur": pa.array(euros),
-                    }
-                )
-            )
-    return pa.concat_tables(chunks)
+                yield Cells(year, flow, d_idx, p_idx, c_idx, _to_euros(raked, d_idx, totals))
+                continue
+            churn = rng.uniform(0.9, 1.08)
+            keep = draw < prob * churn
+            d_y, p_y, c_y = np.nonzero(keep)
+            prod_mult = np.ones(n_p)
+            for (which, prefix), shocks in PRODUCT_SHOCKS.items():
+                if which in (flow, "both") and year in shocks:
+                    prod_mult[np.char.startswith(shape.a129, prefix)] *= shocks[year]
+            ctry_mult = np.ones(n_c)
+            for code, shocks in PARTNER_SHOCKS.items():
+                if year in shocks:
+                    ctry_mult[shape.countries == code] *= shocks[year]
+            value = (
+                raw[keep]
+                * dept_factor[d_y] * country_factor[c_y]
+                * walk[year][d_y] * prod_mult[p_y] * ctry_mult[c_y]
+                * rng.lognormal(-0.011, 0.15, len(d_y))
+            )  # fmt: skip
+            # Shocks move weight between products, partners and départements; France's
+            # total follows the published national trajectory.
+            value *= NATIONAL_INDEX[flow][year] * totals.sum() / value.sum()
+            yield Cells(year, flow, d_y, p_y, c_y, np.maximum(np.rint(value).astype(np.int64), 1))
+
+
+@dataclass(frozen=True)
+class Finer:
+    """Fixed CPF4 weights: within each A129 parent, and per département."""
+
+    weight: np.ndarray  # per CPF4 code
+    by_parent: np.ndarray  # CPF4 indices ordered by A129 parent
+    first: np.ndarray  # position in by_parent of each A129's first child
+    count: np.ndarray  # children of each A129
+    dept_tilt: dict[tuple[int, int], float]  # (dept index, CPF4 index) → multiplier
+    price: np.ndarray  # €/kg per CPF4 code (0: no mass)
+
+    @classmethod
+    def draw(cls, shape: Shape, rng: np.random.Generator) -> Finer:
+        weight = rng.gamma(0.8, 1.0, len(shape.cpf4)) + 0.02
+        index = {code: i for i, code in enumerate(shape.cpf4)}
+        for code, w in CPF4_WEIGHTS.items():
+            if code in index:
+                weight[index[code]] = w * weight[shape.cpf4_parent == shape.cpf4_parent[index[code]]].mean()
+        by_parent = np.argsort(shape.cpf4_parent, kind="stable")
+        count = np.bincount(shape.cpf4_parent, minlength=len(shape.a129))
+        first = np.cumsum(count) - count
+        dept_index = {code: i for i, code in enumerate(shape.depts)}
+        tilt = {
+            (dept_index[d], index[c]): m
+            for d, mults in DEPT_CPF4.items()
+            for c, m in mults.items()
+            if d in dept_index and c in index
+        }
+        base = np.array([PRICE_PER_KG[shape.a129[p]] for p in shape.cpf4_parent])
+        price = base * rng.lognormal(0, 0.35, len(shape.cpf4))
+        return cls(weight, by_parent, first, count, tilt, price)
+
+
+def detail(cells: Cells, shape: Shape, finer: Finer, rng: np.random.Generator) -> pa.Table:
+    """Annual A129 cells → rows per (quarter, CPF4 product), exact to the euro, with mass."""
+    n = len(cells.euros)
+    # 1. CPF4 children: every (cell, child) pair, the k largest Gumbel keys kept.
+    n_children = finer.count[cells.a129]
+    cell_of_pair = np.repeat(np.arange(n), n_children)
+    child = finer.by_parent[np.repeat(finer.first[cells.a129], n_children) + (
+        np.arange(len(cell_of_pair)) - np.repeat(np.cumsum(n_children) - n_children, n_children)
+    )]
+    w = finer.weight[child].copy()
+    if finer.dept_tilt:
+        for (d, c), m in finer.dept_tilt.items():
+            w[(cells.dept[cell_of_pair] == d) & (child == c)] *= m
+    k = 1 + np.searchsorted(CHILD_STEPS, cells.euros, side="right")
+    key = np.log(w) + rng.gumbel(size=len(w))
+    kept = _largest_per_group(cell_of_pair, key, k)
+    cell_of_pair, child, w = cell_of_pair[kept], child[kept], w[kept]
+    value = split_exact(cells.euros, cell_of_pair, w * rng.lognormal(0, 0.4, len(w)))
+    nonzero = value > 0
+    cell_of_pair, child, value = cell_of_pair[nonzero], child[nonzero], value[nonzero]
+
+    # 2. Quarters: small flows happen in one or two quarters, large ones in all four. Every
+    # pair has exactly four candidate quarters, so this works on (pairs, 4) matrices.
+    m = len(value)
+    kq = 1 + np.searchsorted(QUARTER_STEPS, value, side="right")
+    season = SEASONS[None, :] * np.exp(0.25 * rng.standard_normal((m, 4), dtype=np.float32))
+    gumbel = -np.log(-np.log(rng.random((m, 4), dtype=np.float32) * 0.999_999 + 5e-7))
+    rank = np.argsort(np.argsort(-(np.log(season) + gumbel), axis=1), axis=1)
+    weight = np.where(rank < kq[:, None], season, 0.0)
+    q_value = _split_rows(value, weight)
+    pair_of_q, quarter = np.nonzero(q_value)  # row-major: grouped by pair, quarters in order
+    q_value = q_value[pair_of_q, quarter]
+    if cells.year == PARTIAL_YEAR:
+        keep = np.isin(quarter + 1, PARTIAL_QUARTERS)
+        pair_of_q, quarter, q_value = pair_of_q[keep], quarter[keep], q_value[keep]
+
+    cell = cell_of_pair[pair_of_q]
+    product = child[pair_of_q]
+    price = finer.price[product] * rng.lognormal(0, 0.15, len(q_value))
+    mass = np.where(price > 0, np.maximum(np.rint(q_value / np.where(price > 0, price, 1)), 1), 0)
+    rows = len(q_value)
+    return pa.table(
+        {
+            "year": pa.array(np.full(rows, cells.year, dtype=np.int16)),
+            "quarter": pa.array((quarter + 1).astype(np.int8)),
+            "flow": pa.DictionaryArray.from_arrays(
+                np.zeros(rows, dtype=np.int8), pa.array([cells.flow])
+            ),
+            "dept": pa.DictionaryArray.from_arrays(
+                cells.dept[cell].astype(np.int16), pa.array(shape.depts)
+            ),
+            "product": pa.DictionaryArray.from_arrays(
+                product.astype(np.int16), pa.array(shape.cpf4)
+            ),
+            "country": pa.DictionaryArray.from_arrays(
+                cells.country[cell].astype(np.int16), pa.array(shape.countries)
+            ),
+            "value_eur": pa.array(q_value.astype(np.int64)),
+            "mass_kg": pa.array(mass.astype(np.int64)),
+        }
+    )
+
+
+def generate_chunks(ref: Reference) -> Iterator[pa.Table]:
+    """Every trade row, one Arrow table per (flow, year), deterministic for a reference."""
+    rng = np.random.default_rng(SEED)
+    shape = Shape.of(ref)
+    finer = Finer.draw(shape, rng)
+    for cells in annual_cells(shape, rng):
+        yield detail(cells, shape, finer, rng)
+
+
+def generate(ref: Reference) -> pa.Table:
+    """All trade rows in one Arrow table (strings decoded)."""
+    return pa.concat_tables(
+        [c.cast(build.TRADE_SCHEMA) for c in generate_chunks(ref)]
+    )
 
 
 DEMO_METADATA = {
@@ -532,51 +755,32 @@ DEMO_METADATA = {
     "seed": SEED,
     "files": [],
 }
+DEMO_SOURCE = "démonstration"
 
 
-def write_database(
-    path: Path | str, ref: Reference, trade: pa.Table, metadata: dict[str, object]
-) -> None:
-    """Write reference tables, ``trade`` (sorted) and the derived tables into a new file."""
-    con = duckdb.connect(str(path))
-    try:
-        store.create_schema(con)
-        con.register("r_region", ref.regions)
-        con.register("r_dept", ref.depts)
-        con.register("r_product", ref.products)
-        con.register("r_country", ref.countries)
-        con.register("r_ti", ref.territoires)
-        con.execute("INSERT INTO region SELECT code, name FROM r_region")
-        con.execute("INSERT INTO departement SELECT code, name, region FROM r_dept")
-        con.execute(
-            "INSERT INTO product SELECT code, label, a38, a38_label, a17, a17_label FROM r_product"
-        )
-        con.execute(
-            "INSERT INTO country SELECT code, name_fr, nullif(iso3, ''), eu27, zone FROM r_country"
-        )
-        con.execute("INSERT INTO territoire_industrie SELECT name, dept, n_communes FROM r_ti")
-        con.register("r_trade", trade)
-        # Sorted on (year, flow, dept) so that DuckDB's zone maps skip other years' blocks.
-        con.execute(
-            """
-            CREATE TABLE trade AS
-            SELECT year::SMALLINT AS year, flow, dept, product, country, value_eur::BIGINT AS value_eur
-            FROM r_trade ORDER BY year, flow, dept, product, country
-            """
-        )
-        store.finalize(con, metadata)
-    finally:
-        con.close()
+def write_demo(path: Path | str, ref: Reference | None = None) -> int:
+    """Generate and write the demonstration database at ``path``; returns its row count."""
+    ref = ref or Reference.load()
+
+    def fill(con) -> None:
+        for chunk in generate_chunks(ref):
+            con.register("f_rows", chunk)
+            con.execute(
+                """INSERT INTO staging SELECT year, quarter, flow, dept, product, country,
+                value_eur, mass_kg, ? FROM f_rows""",
+                [DEMO_SOURCE],
+            )
+            con.unregister("f_rows")
+
+    return build.write_build(path, ref, fill, DEMO_METADATA).rows
 
 
-def build(publish: bool = True, quiet: bool = False) -> str:
+def build_demo(publish: bool = True, quiet: bool = False) -> str:
     """Generate, write a new versioned build and (by default) swap it in. Returns its path."""
     started = time.perf_counter()
-    ref = Reference.load()
-    trade = generate(ref)
     path = store.new_build_path("demo")
     try:
-        write_database(path, ref, trade, DEMO_METADATA)
+        rows = write_demo(path)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -584,11 +788,61 @@ def build(publish: bool = True, quiet: bool = False) -> str:
         store.publish(path)
     if not quiet:
         print(
-            f"Données de démonstration : {format_number(trade.num_rows)} lignes, "
-            f"{len(YEARS)} années, construites en "
+            f"Données de démonstration : {format_number(rows)} lignes, "
+            f"{len(YEARS)} années ({PARTIAL_YEAR} partielle : T{PARTIAL_QUARTERS[0]}–"
+            f"T{PARTIAL_QUARTERS[-1]}), construites en "
             f"{format_number(time.perf_counter() - started, 1)} s → {path}"
         )
     return str(path)
+
+
+# --- The official layout ---------------------------------------------------------------------
+FLOW_LETTERS = {"export": "E", "import": "I"}
+# DGDDI's own région numbering (field 5): not INSEE's; written as the customs do, read by no one.
+CUSTOMS_REGION = {
+    "32": "01", "11": "03", "24": "04", "28": "05", "53": "07", "52": "08", "75": "09",
+    "76": "12", "44": "13", "27": "16", "84": "18", "93": "21", "94": "22",
+    "01": "24", "02": "24", "03": "24", "04": "24", "06": "24",
+}  # fmt: skip
+
+
+def official_lines(table: pa.Table, shape: Shape, ref: Reference) -> Iterator[str]:
+    """Rows in the customs' headerless ten-field layout (``E;3;2018;01;18;A01Z;0111;BE;…``)."""
+    region_of = dict(zip(ref.depts["code"], ref.depts["region"], strict=True))
+    frame = table.to_pandas()
+    for row in frame.itertuples(index=False):
+        dept = str(row.dept)
+        yield (
+            f"{FLOW_LETTERS[str(row.flow)]};{row.quarter};{row.year};{shape.customs[dept]};"
+            f"{CUSTOMS_REGION[region_of[dept]]};{shape.a129_of[str(row.product)]};{row.product};"
+            f"{row.country};{row.value_eur};{row.mass_kg}"
+        )
+
+
+def write_official(out_dir: Path, years: Iterable[int] | None = None, crlf: bool = True) -> list[Path]:
+    """Write the demonstration data in the customs' layout: one ZIP per year holding
+    ``<year>_CPF4PAYSE.txt`` (exports) and ``<year>_CPF4PAYSI.txt`` (imports)."""
+    ref = Reference.load()
+    shape = Shape.of(ref)
+    wanted = set(years) if years is not None else set(YEARS)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    end = "\r\n" if crlf else "\n"
+    texts: dict[tuple[int, str], list[str]] = {}
+    for chunk in generate_chunks(ref):
+        year = int(chunk["year"][0].as_py()) if chunk.num_rows else None
+        if year not in wanted:
+            continue
+        flow = str(chunk["flow"][0].as_py())
+        texts.setdefault((year, flow), []).extend(official_lines(chunk, shape, ref))
+    paths = []
+    for year in sorted({y for y, _ in texts}):
+        path = out_dir / f"demo_regional_{year}.zip"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for flow, letter in FLOW_LETTERS.items():
+                lines = texts.get((year, flow), [])
+                archive.writestr(f"{year}_CPF4PAYS{letter}.txt", end.join(lines) + end)
+        paths.append(path)
+    return paths
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -598,11 +852,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--if-missing", action="store_true", help="do nothing when a database is already in place"
     )
+    parser.add_argument(
+        "--official",
+        metavar="DIR",
+        type=Path,
+        help="write the demonstration data in the customs' layout (one ZIP per year) to DIR",
+    )
+    parser.add_argument("--years", type=int, nargs="*", help="with --official: these years only")
     args = parser.parse_args(argv)
+    if args.official:
+        for path in write_official(args.official, args.years):
+            print(path)
+        return 0
     if args.if_missing and store.db_path().exists():
         print(f"Base de données présente : {store.db_path()} (rien à construire).")
         return 0
-    build()
+    build_demo()
     return 0
 
 

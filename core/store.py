@@ -18,39 +18,16 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
-
 ROOT = Path(__file__).resolve().parent.parent
 LINK_NAME = "comex.duckdb"
 PREVIOUS_NAME = "comex.previous.duckdb"
 KEEP_BUILDS = 4
-
-SCHEMA_SQL = """
-CREATE TABLE region (code VARCHAR PRIMARY KEY, name VARCHAR NOT NULL);
-CREATE TABLE departement (
-    code VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, region VARCHAR NOT NULL
-);
-CREATE TABLE product (
-    code VARCHAR PRIMARY KEY, label VARCHAR NOT NULL,
-    a38 VARCHAR NOT NULL, a38_label VARCHAR NOT NULL,
-    a17 VARCHAR NOT NULL, a17_label VARCHAR NOT NULL
-);
-CREATE TABLE country (
-    code VARCHAR PRIMARY KEY, name_fr VARCHAR NOT NULL, iso3 VARCHAR,
-    eu27 BOOLEAN NOT NULL, zone VARCHAR NOT NULL
-);
-CREATE TABLE territoire_industrie (name VARCHAR NOT NULL, dept VARCHAR NOT NULL,
-    n_communes INTEGER NOT NULL);
-CREATE TABLE metadata (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
-"""
-
 
 def data_dir() -> Path:
     return Path(os.environ.get("COMEX_DATA_DIR", ROOT / "data"))
@@ -146,47 +123,3 @@ def load_lock() -> Iterator[None]:
         yield
     finally:
         handle.close()
-
-
-def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(SCHEMA_SQL)
-
-
-def finalize(con: duckdb.DuckDBPyConnection, metadata: dict[str, object]) -> None:
-    """Derived tables and metadata, shared by every way a database is built.
-
-    ``trade`` must exist. ``totals_dept`` holds one row per (year, flow, département) so that
-    KPIs, ranks and trends never rescan the detail table; ``totals_france`` holds France's
-    product × partner matrix (about twenty times fewer rows than ``trade``) for France-wide views.
-    """
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE totals_dept AS
-        SELECT year, flow, dept, CAST(sum(value_eur) AS BIGINT) AS value_eur
-        FROM trade GROUP BY ALL ORDER BY year, flow, dept
-        """
-    )
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE totals_france AS
-        SELECT year, flow, product, country, CAST(sum(value_eur) AS BIGINT) AS value_eur
-        FROM trade GROUP BY ALL ORDER BY year, flow, product, country
-        """
-    )
-    stats = con.execute(
-        "SELECT count(*), min(year), max(year), count(DISTINCT country) FROM trade"
-    ).fetchone()
-    meta = {
-        "rows": stats[0],
-        "year_min": stats[1],
-        "year_max": stats[2],
-        "countries_used": stats[3],
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        **metadata,
-    }
-    con.execute("DELETE FROM metadata")
-    con.executemany(
-        "INSERT INTO metadata VALUES (?, ?)",
-        [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in meta.items()],
-    )
-    con.execute("CHECKPOINT")
