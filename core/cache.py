@@ -1,29 +1,30 @@
 """The thin Streamlit boundary of ``core``: the shared connection and cached query results.
 
-This is the only module of ``core`` that imports streamlit. It holds one ``Database`` per
-database path (``st.cache_resource``) and wraps query functions with ``st.cache_data`` keyed on
-the build being read, so a newly loaded database never serves stale results, with a bounded
-number of entries so memory stays flat.
+This is the only module of ``core`` that imports streamlit, and the one cache layer of the app
+(``core`` itself memoises nothing). It holds one ``Database`` per database path
+(``st.cache_resource``); every script run pins one build (``begin_run``), so a page reads one
+build from start to end even if a load swaps the data meanwhile; query results are cached with
+``st.cache_data`` keyed on that build, with a bounded number of entries so memory stays flat.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
-from typing import ParamSpec, TypeVar
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
 
 from core import fiche as fiche_doc
 from core import queries, queries_trends, store
-from core.db import Catalog, Database
+from core.db import Build, Catalog, Database
 from core.filters import Filters
 
-P = ParamSpec("P")
 R = TypeVar("R")
 
 MAX_ENTRIES = 128
+_PINNED = "_pinned_build"
 
 
 @st.cache_resource(show_spinner=False)
@@ -35,15 +36,30 @@ def database() -> Database:
     return _database(str(store.db_path()))
 
 
+def begin_run() -> Build:
+    """Pin the current build for this script run (called once at the top of ``Home.py``)."""
+    pinned = database().pin()
+    st.session_state[_PINNED] = pinned
+    return pinned
+
+
+def build() -> Build:
+    """The build this run reads: the one pinned by ``begin_run`` (a fragment rerun keeps the
+    build of the full run it belongs to), else the current one."""
+    pinned = st.session_state.get(_PINNED)
+    return pinned if pinned is not None else begin_run()
+
+
 def catalog() -> Catalog:
-    return database().catalog()
+    return build().catalog()
 
 
 def cached(fn: Callable[..., R], max_entries: int = MAX_ENTRIES) -> Callable[..., R]:
-    """Cache ``fn(db, *args)`` per database build; callers drop the ``db`` argument."""
+    """Cache ``fn(build, *args)`` per build; callers drop the ``build`` argument."""
 
-    def run(version: str, path: str, *args: object, **kwargs: object) -> R:
-        return fn(_database(path), *args, **kwargs)
+    # ``_build`` is not hashed (leading underscore): the key is the build's version.
+    def run(version: str, _build: Build, *args: object, **kwargs: object) -> R:
+        return fn(_build, *args, **kwargs)
 
     # st.cache_data keys a function by module and qualified name: make each wrapper distinct.
     run.__qualname__ = run.__name__ = f"cached__{fn.__module__}__{fn.__qualname__}"
@@ -52,8 +68,8 @@ def cached(fn: Callable[..., R], max_entries: int = MAX_ENTRIES) -> Callable[...
 
     @functools.wraps(fn)
     def call(*args: object, **kwargs: object) -> R:
-        db = database()
-        return cached_run(db.version, str(db.path), *args, **kwargs)
+        pinned = build()
+        return cached_run(pinned.version, pinned, *args, **kwargs)
 
     call.clear = cached_run.clear  # type: ignore[attr-defined]
     return call
@@ -64,7 +80,7 @@ partner_balance = cached(queries.partner_balance)
 product_breakdown = cached(queries.product_breakdown)
 sankey_flows = cached(queries.sankey_flows)
 comparison = cached(queries.comparison)
-# Only limited or summed rows are cached (a France-wide year is ~120 MB in pandas).
+# Only limited or summed rows are cached (a France-wide year is large in pandas).
 trade_rows = cached(queries.trade_rows, max_entries=16)
 trade_rows_summary = cached(queries.trade_rows_summary)
 trade_rows_grouped = cached(queries.trade_rows_grouped, max_entries=16)
@@ -72,7 +88,7 @@ trade_rows_grouped = cached(queries.trade_rows_grouped, max_entries=16)
 
 def trade_rows_batches(f: Filters) -> Iterator[pd.DataFrame]:
     """Every row behind the filters in parts, not cached: for a download, when asked for."""
-    return queries.trade_rows_batches(database(), f)
+    return queries.trade_rows_batches(build(), f)
 
 
 # Trends, rankings, specialisation, comparison, map.
@@ -84,7 +100,7 @@ specialisation = cached(queries_trends.specialisation)
 compare = cached(queries_trends.compare, max_entries=32)
 default_comparison = cached(queries_trends.default_comparison)
 
-# Fiche territoriale: the document model and its two files, per territory and year.
+# Fiche territoriale: the document model and its two files, per territory and period.
 fiche = cached(fiche_doc.build_fiche, max_entries=16)
 fiche_html = cached(fiche_doc.fiche_html, max_entries=4)  # ~5 MB each (plotly.js inlined)
 fiche_pdf = cached(fiche_doc.fiche_pdf, max_entries=8)

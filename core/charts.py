@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.formatting import PLOTLY_SEPARATORS, format_meur, format_percent
+from core.labels import shorten
 from core.queries import OTHERS, PartnerBalance, ProductBreakdown, SankeyFlows
 
 IMPORT_COLOR = "#2f6db5"
@@ -320,13 +321,6 @@ def product_balance_bars(
 
 
 # --- Sankey --------------------------------------------------------------------------------
-def shorten(label: str, width: int | None) -> str:
-    """`Produits des industries alimentaires, boissons…` when a label is wider than ``width``."""
-    if width is None or len(label) <= width:
-        return label
-    return label[: width - 1].rstrip(" ,;–-") + "…"
-
-
 def _column_y(values: list[float], gap: float = 0.02) -> list[float]:
     """Node centres (0 = top) stacking nodes of a column by size, in the given order."""
     total = sum(values) or 1.0

@@ -26,6 +26,7 @@ from core.charts import (
     french_layout,
 )
 from core.formatting import format_meur, format_number, format_percent
+from core.labels import shorten, wrap
 from core.queries_trends import (
     INDICATORS,
     OTHERS,
@@ -60,18 +61,25 @@ def _indicator_text(value: float | None, kind: str, signed: bool = False) -> str
 
 
 # --- Évolution -----------------------------------------------------------------------------
+PARTIAL_PATTERN = {"shape": "/", "solidity": 0.35}
+
+
 def trend_chart(trend: Trend, title: str | None = None) -> go.Figure:
-    """Exports and imports as lines, the balance as bars (green surplus, red deficit)."""
+    """Exports and imports as lines, the balance as bars (green surplus, red deficit), one
+    point per year; a partial year is drawn apart (hatched bar, hollow markers, not joined to
+    the line) under its label « 2025 (T1–T2) », so that it never reads as a fall."""
     t = trend.table
     if t.empty or (t["exports"].sum() == 0 and t["imports"].sum() == 0):
         return empty_figure("Aucun échange enregistré pour ce territoire")
-    years = t["year"].astype(str)
+    labels = t["label"].astype(str)
+    partial = t["partial"].astype(bool)
     fig = go.Figure()
     fig.add_bar(
-        x=years,
+        x=labels,
         y=t["balance"] / 1e6,
         name="Solde",
         marker_color=[balance_color(b) for b in t["balance"]],
+        marker_pattern_shape=["/" if p else "" for p in partial],
         opacity=0.55,
         customdata=[format_meur(v, signed=True) for v in t["balance"]],
         hovertemplate="%{x}<br>Solde : %{customdata}<extra></extra>",
@@ -80,15 +88,32 @@ def trend_chart(trend: Trend, title: str | None = None) -> go.Figure:
         ("exports", "Exportations", EXPORT_COLOR),
         ("imports", "Importations", IMPORT_COLOR),
     ):
+        whole = t[~partial]
         fig.add_scatter(
-            x=years,
-            y=t[col] / 1e6,
+            x=whole["label"].astype(str),
+            y=whole[col] / 1e6,
             name=name,
+            legendgroup=col,
             mode="lines+markers",
             line={"color": color, "width": 3},
-            customdata=[format_meur(v) for v in t[col]],
+            customdata=[format_meur(v) for v in whole[col]],
             hovertemplate=f"%{{x}}<br>{name} : %{{customdata}}<extra></extra>",
         )
+        part = t[partial]
+        if len(part):
+            fig.add_scatter(
+                x=part["label"].astype(str),
+                y=part[col] / 1e6,
+                name=f"{name} (année partielle)",
+                legendgroup=col,
+                showlegend=False,
+                mode="markers",
+                marker={"color": "white", "size": 10, "line": {"color": color, "width": 2.5}},
+                customdata=[format_meur(v) for v in part[col]],
+                hovertemplate=(
+                    f"%{{x}}, année partielle<br>{name} : %{{customdata}}<extra></extra>"
+                ),
+            )
     fig.update_yaxes(
         title_text="Millions d'euros", zeroline=True, zerolinecolor="#555", tickformat=MEUR_TICKS
     )
@@ -97,8 +122,8 @@ def trend_chart(trend: Trend, title: str | None = None) -> go.Figure:
 
 
 def growth_chart(trend: Trend, title: str | None = None) -> go.Figure:
-    """Change on the previous year, per flow, in %."""
-    t = trend.table.iloc[1:]
+    """Change on the same quarters a year earlier, per flow, in % (a partial year hatched)."""
+    t = trend.table[trend.table["growth_exports"].notna() | trend.table["growth_imports"].notna()]
     if t.empty:
         return empty_figure("Une seule année chargée : pas d'évolution à montrer")
     fig = go.Figure()
@@ -107,10 +132,11 @@ def growth_chart(trend: Trend, title: str | None = None) -> go.Figure:
         ("growth_imports", "Importations", IMPORT_COLOR),
     ):
         fig.add_bar(
-            x=t["year"].astype(str),
+            x=t["label"].astype(str),
             y=t[col] * 100,
             name=name,
             marker_color=color,
+            marker_pattern_shape=["/" if p else "" for p in t["partial"]],
             customdata=[format_percent(v, 1, signed=True) for v in t[col]],
             hovertemplate=f"%{{x}}<br>{name} : %{{customdata}}<extra></extra>",
         )
@@ -118,6 +144,52 @@ def growth_chart(trend: Trend, title: str | None = None) -> go.Figure:
     fig.update_xaxes(type="category")
     fig.update_layout(barmode="group")
     return french_layout(fig, title, height=340)
+
+
+def quarterly_chart(trend: Trend, title: str | None = None) -> go.Figure:
+    """Exports and imports of every loaded quarter (lines) and the balance (bars)."""
+    q = trend.quarterly
+    if q.empty or (q["exports"].sum() == 0 and q["imports"].sum() == 0):
+        return empty_figure("Aucun échange enregistré pour ce territoire")
+    labels = q["label"].astype(str)
+    fig = go.Figure()
+    fig.add_bar(
+        x=labels,
+        y=q["balance"] / 1e6,
+        name="Solde",
+        marker_color=[balance_color(b) for b in q["balance"]],
+        opacity=0.55,
+        customdata=[format_meur(v, signed=True) for v in q["balance"]],
+        hovertemplate="%{x}<br>Solde : %{customdata}<extra></extra>",
+    )
+    for col, growth_col, name, color in (
+        ("exports", "growth_exports", "Exportations", EXPORT_COLOR),
+        ("imports", "growth_imports", "Importations", IMPORT_COLOR),
+    ):
+        fig.add_scatter(
+            x=labels,
+            y=q[col] / 1e6,
+            name=name,
+            mode="lines+markers",
+            line={"color": color, "width": 2.5},
+            marker={"size": 5},
+            customdata=list(
+                zip(
+                    [format_meur(v) for v in q[col]],
+                    [format_percent(v, 1, signed=True) for v in q[growth_col]],
+                    strict=True,
+                )
+            ),
+            hovertemplate=(
+                f"%{{x}}<br>{name} : %{{customdata[0]}}<br>"
+                "Sur un an (même trimestre) : %{customdata[1]}<extra></extra>"
+            ),
+        )
+    fig.update_yaxes(
+        title_text="Millions d'euros", zeroline=True, zerolinecolor="#555", tickformat=MEUR_TICKS
+    )
+    fig.update_xaxes(type="category", tickangle=-45)
+    return french_layout(fig, title, height=400)
 
 
 def breakdown_area(breakdown: TrendBreakdown, title: str | None = None) -> go.Figure:
@@ -134,7 +206,7 @@ def breakdown_area(breakdown: TrendBreakdown, title: str | None = None) -> go.Fi
         fig.add_scatter(
             x=part["year"].astype(str),
             y=part["value"] / 1e6,
-            name=_short(label),
+            name=wrap(label, 32),
             mode="lines",
             stackgroup="one",
             line={"width": 0.5, "color": color},
@@ -159,7 +231,7 @@ def movers_chart(breakdown: TrendBreakdown, n: int = 5, title: str | None = None
         return empty_figure("Aucune variation sur la période")
     fig = go.Figure(
         go.Bar(
-            y=[_short(label, 45) for label in both["label"]],
+            y=[shorten(label, 45) for label in both["label"]],
             x=both["change"] / 1e6,
             orientation="h",
             marker_color=[POSITIVE_COLOR if c > 0 else NEGATIVE_COLOR for c in both["change"]],
@@ -248,7 +320,7 @@ def specialisation_chart(
     colors = [POSITIVE_COLOR if v >= 1 else NEUTRAL_COLOR for v in index]
     fig = go.Figure(
         go.Bar(
-            y=[_short(label, 45) for label in t["label"]],
+            y=[shorten(label, 45) for label in t["label"]],
             x=index - 1,
             base=1,
             orientation="h",
@@ -348,7 +420,7 @@ def compare_shares_chart(comparison: Comparison, what: str, title: str | None = 
     for i, code in enumerate(comparison.codes, start=1):
         part = frame[frame["territory"] == code].set_index("code").reindex(keys)
         fig.add_bar(
-            y=[_short(str(labels[k]), 38) for k in keys][::-1],
+            y=[shorten(str(labels[k]), 38) for k in keys][::-1],
             x=(part["share"].fillna(0) * 100).to_numpy()[::-1],
             orientation="h",
             marker_color=[OTHERS_COLOR if k == OTHERS else color for k in keys][::-1],
@@ -515,7 +587,3 @@ def departement_map(
     fig.update_xaxes(visible=False, range=[inset_x - 10, xmax + 5])
     fig.update_yaxes(visible=False, range=[ymin - 5, ymax + 5], scaleanchor="x", scaleratio=1)
     return french_layout(fig, title, height=680)
-
-
-def _short(label: str, width: int = 40) -> str:
-    return label if len(label) <= width else label[: width - 1].rstrip() + "…"

@@ -1,16 +1,19 @@
 """Read access to the DuckDB database: one shared read-only connection, a cursor per query.
 
-``Database`` follows the stable path of ``core.store``: before each query it checks which build
-the link points to (one ``realpath`` call) and opens a new read-only connection when the data was
-swapped, so a running app picks up a new load without a restart. Queries already running keep
+``Database`` follows the stable path of ``core.store``: it checks which build the link points to
+(one ``realpath`` call) and opens a new read-only connection when the data was swapped, so a
+running app picks up a new load without a restart. ``Database.pin()`` returns a ``Build``: one
+build, fixed, that a query function or a whole page run reads from start to end, so an answer
+never mixes two builds even while a load swaps the data underneath. Queries already running keep
 their cursor on the previous connection, whose file stays on disk, so a swap never breaks them.
 
-``Catalog`` is the small, immutable description of what a database holds (years, territories,
-products, countries) used to validate filters and label results.
+``Catalog`` is the small, immutable description of what a build holds (quarters and periods,
+territories, products, countries) used to validate filters and label results.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -22,7 +25,13 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from core import store
+from core import periods, store
+from core.periods import Period
+
+# DuckDB's buffer cache for the read-only connection: bounded so that the app's memory stays
+# flat with many sessions (the hot blocks of a build are far smaller).
+MEMORY_LIMIT = os.environ.get("COMEX_DUCKDB_MEMORY", "384MB")
+THREADS = int(os.environ.get("COMEX_DUCKDB_THREADS", "2"))
 
 
 class DataUnavailable(RuntimeError):
@@ -30,43 +39,80 @@ class DataUnavailable(RuntimeError):
 
 
 class Database:
+    """The current build behind a stable path; ``pin()`` fixes one build for a reader."""
+
     def __init__(self, path: Path | str | None = None) -> None:
         self._path = Path(path) if path else store.db_path()
-        self._lock = threading.RLock()  # catalog() queries while holding it
-        self._target: str | None = None
-        self._con: duckdb.DuckDBPyConnection | None = None
-        self._catalog: Catalog | None = None
+        self._lock = threading.Lock()
+        self._build: Build | None = None
 
     @property
     def path(self) -> Path:
         return self._path
 
-    def _current(self) -> tuple[str, duckdb.DuckDBPyConnection]:
+    def pin(self) -> Build:
+        """The build the stable path points to now (opened once per build)."""
         target = os.path.realpath(self._path)
         with self._lock:
-            if self._con is None or target != self._target:
+            if self._build is None or target != self._build.version:
                 if not os.path.exists(target):
                     raise DataUnavailable(
                         f"Base de données introuvable : {self._path}. "
                         "Lancez « make run » pour construire les données de démonstration."
                     )
-                try:
-                    con = duckdb.connect(target, read_only=True)
-                except duckdb.Error as exc:
-                    raise DataUnavailable(
-                        f"Base de données illisible : {self._path} ({exc.__class__.__name__})."
-                    ) from exc
-                # The previous connection is not closed: queries in flight may still use it.
-                self._con, self._target, self._catalog = con, target, None
-            return self._target, self._con
+                # The previous build is not closed: readers holding it may still use it.
+                self._build = Build(target)
+            return self._build
 
+    # A Database reads like its current build, for scripts and tests that do not pin.
     @property
     def version(self) -> str:
-        """Identifies the build being read; part of every cache key."""
-        return self._current()[0]
+        return self.pin().version
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        return self._current()[1].cursor()
+        return self.pin().cursor()
+
+    def arrow(self, sql: str, params: list | tuple | dict | None = None) -> pa.Table:
+        return self.pin().arrow(sql, params)
+
+    def frame(self, sql: str, params: list | tuple | dict | None = None) -> pd.DataFrame:
+        return self.pin().frame(sql, params)
+
+    def batches(
+        self, sql: str, params: list | tuple | dict | None = None, size: int = 100_000
+    ) -> Iterator[pd.DataFrame]:
+        return self.pin().batches(sql, params, size)
+
+    def rows(self, sql: str, params: list | tuple | dict | None = None) -> list[tuple]:
+        return self.pin().rows(sql, params)
+
+    def catalog(self) -> Catalog:
+        return self.pin().catalog()
+
+
+class Build:
+    """One immutable build file, read through one read-only connection and a cursor per query."""
+
+    def __init__(self, path: str) -> None:
+        self.version = path  # identifies the build; part of every cache key
+        try:
+            self._con = duckdb.connect(
+                path,
+                read_only=True,
+                config={"memory_limit": MEMORY_LIMIT, "threads": THREADS},
+            )
+        except duckdb.Error as exc:
+            raise DataUnavailable(
+                f"Base de données illisible : {Path(path).name} ({exc.__class__.__name__})."
+            ) from exc
+        self._lock = threading.Lock()
+        self._catalog: Catalog | None = None
+
+    def pin(self) -> Build:
+        return self
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._con.cursor()
 
     def arrow(self, sql: str, params: list | tuple | dict | None = None) -> pa.Table:
         cur = self.cursor()
@@ -100,50 +146,101 @@ class Database:
             cur.close()
 
     def catalog(self) -> Catalog:
-        self._current()
         with self._lock:
             if self._catalog is None:
                 self._catalog = Catalog.load(self)
             return self._catalog
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity: one catalog per build, usable as a cache key
 class Catalog:
-    years: tuple[int, ...]
+    quarters: tuple[tuple[int, int], ...]  # (year, quarter) loaded, in order
     regions: dict[str, str]  # code → name
     departements: dict[str, tuple[str, str]]  # code → (name, région code)
-    products: pd.DataFrame  # code, label, a38, a38_label, a17, a17_label
+    dept_details: pd.DataFrame  # code, name, region, customs_code, chef_lieu
+    products: pd.DataFrame  # code (CPF4), label, a129, a129_label, a38, a38_label, a17, a17_label
     countries: pd.DataFrame  # code, name_fr, iso3, eu27, zone
+    country_labels: pd.DataFrame  # code, label, start_year, end_year
+    territoires: pd.DataFrame  # id, name, dept, n_communes, population, share
     metadata: dict[str, object]
 
     @classmethod
-    def load(cls, db: Database) -> Catalog:
-        years = tuple(int(y) for y in db.frame("SELECT DISTINCT year FROM totals_dept")["year"])
+    def load(cls, db: Build) -> Catalog:
+        quarters = db.rows("SELECT DISTINCT year, quarter FROM slices ORDER BY year, quarter")
         regions = db.frame("SELECT code, name FROM region ORDER BY code")
-        depts = db.frame("SELECT code, name, region FROM departement ORDER BY code")
+        depts = db.frame("SELECT * FROM departement ORDER BY code")
         meta = {}
-        for key, value in db.frame("SELECT key, value FROM metadata").itertuples(index=False):
+        for key, value in db.rows("SELECT key, value FROM metadata"):
             try:
                 meta[key] = json.loads(value)
             except ValueError:
                 meta[key] = value
         return cls(
-            years=tuple(sorted(years)),
+            quarters=tuple((int(y), int(q)) for y, q in quarters),
             regions=dict(zip(regions["code"], regions["name"], strict=True)),
-            departements={c: (n, r) for c, n, r in depts.itertuples(index=False, name=None)},
+            departements={
+                c: (n, r)
+                for c, n, r in depts[["code", "name", "region"]].itertuples(index=False, name=None)
+            },
+            dept_details=depts,
             products=db.frame("SELECT * FROM product ORDER BY code"),
             countries=db.frame("SELECT * FROM country ORDER BY code"),
+            country_labels=db.frame("SELECT * FROM country_label"),
+            territoires=db.frame("SELECT * FROM territoire_industrie ORDER BY name, dept"),
             metadata=meta,
         )
+
+    # --- periods ------------------------------------------------------------------------------
+    @property
+    def years(self) -> tuple[int, ...]:
+        return tuple(sorted({y for y, _ in self.quarters}))
 
     @property
     def latest_year(self) -> int:
         return self.years[-1]
 
+    @functools.cached_property
+    def periods(self) -> tuple[Period, ...]:
+        """Every period a user can choose, latest first (see ``core.periods.available``)."""
+        return tuple(periods.available(self.quarters))
+
+    @functools.cached_property
+    def year_periods(self) -> dict[int, Period]:
+        """Each loaded year as a period (whole, or partial with its loaded quarters)."""
+        return {p.year: p for p in self.periods if not p.rolling}
+
+    @property
+    def default_period(self) -> Period:
+        """The latest whole year; the latest year when none is whole."""
+        whole = [p for p in self.periods if p.is_whole_year]
+        return whole[0] if whole else self.year_periods[self.latest_year]
+
+    def period(self, token: str) -> Period | None:
+        """``2024`` → that year's period, ``12m`` → the last four quarters; None if absent."""
+        if token == periods.ROLLING:
+            if not self.quarters:
+                return None
+            return Period.last_four(*self.quarters[-1])
+        if len(token) == 4 and all(c in "0123456789" for c in token):
+            return self.year_periods.get(int(token))
+        return None
+
+    def has(self, period: Period) -> bool:
+        """Whether every quarter of ``period`` is loaded (for changes on the previous one)."""
+        loaded = set(self.quarters)
+        return all(q in loaded for q in period.quarters)
+
+    def previous(self, period: Period) -> Period | None:
+        """The same quarters a year earlier when they are all loaded, else None."""
+        prev = period.previous()
+        return prev if self.has(prev) else None
+
+    # --- provenance ---------------------------------------------------------------------------
     @property
     def is_demo(self) -> bool:
         return self.metadata.get("source") == "demo"
 
+    # --- territories --------------------------------------------------------------------------
     def territory_name(self, code: str) -> str:
         """`FR` → `France`, `R11` → `Île-de-France`, `93` → `Seine-Saint-Denis`."""
         if code == "FR":
@@ -169,3 +266,32 @@ class Catalog:
         """Région code of a département (`93` → `11`), else None."""
         dept = self.departements.get(code)
         return dept[1] if dept else None
+
+    def members(self, code: str) -> list[str]:
+        """The départements of a territory (`FR`: all, `R11`: its départements, `93`)."""
+        if code == "FR":
+            return list(self.departements)
+        if code.startswith("R"):
+            return [c for c, (_, r) in self.departements.items() if r == code[1:]]
+        return [code]
+
+    # --- labels -------------------------------------------------------------------------------
+    @functools.cached_property
+    def _country_names(self) -> dict[str, str]:
+        return dict(zip(self.countries["code"], self.countries["name_fr"], strict=True))
+
+    @functools.cache  # noqa: B019 (a catalog lives as long as its build)
+    def country_names(self, year: int) -> dict[str, str]:
+        """Partner names for a year: where the customs' label valid that year is a former
+        meaning of the code (``XK`` Yugoslavia in 1992, Kosovo since 2005; ``XS`` Saba, then
+        Serbia), that label; otherwise the usual name."""
+        names = dict(self._country_names)
+        labels = self.country_labels
+        valid = labels[(labels["start_year"] <= year) & (labels["end_year"] >= year)]
+        for code, label, end in zip(valid["code"], valid["label"], valid["end_year"], strict=True):
+            if end != 9999 or code not in names:
+                names[code] = label
+        return names
+
+    def country_name(self, code: str, year: int) -> str:
+        return self.country_names(year).get(code, f"{code} (non déterminé)")

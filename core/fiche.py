@@ -47,6 +47,7 @@ from core import charts, queries, texts
 from core.db import Catalog, Database
 from core.filters import Filters, normalise_territory
 from core.formatting import format_millions_words, format_number
+from core.periods import Period
 
 TOP = 10  # the seeds show the ten largest products and countries
 SANKEY_LEVEL = "A129"  # "les dix premiers biens": the finest goods level
@@ -101,7 +102,7 @@ class Fiche:
     territory: str
     kind: str  # "departement", "region" or "france"
     name: str
-    year: int
+    period: Period
     kicker: str  # "Les indicateurs clés : commerce extérieur"
     heading: str  # "Territoires d'industrie — Seine-Saint-Denis"
     source_note: str  # where the figures come from (demo or official), shown on every page
@@ -110,12 +111,16 @@ class Fiche:
     totals: dict[str, int]  # exports, imports (euros), for callers that need raw figures
 
     @property
+    def year(self) -> int:
+        return self.period.year
+
+    @property
     def title(self) -> str:
         return f"{self.kicker} — {self.heading}"
 
     @property
     def file_stem(self) -> str:
-        return f"fiche_{self.territory}_{slug(self.name)}_{self.year}"
+        return f"fiche_{self.territory}_{slug(self.name)}_{self.period.slug}"
 
     def section(self, section_id: str) -> Section:
         return next(s for s in self.sections if s.id == section_id)
@@ -202,8 +207,10 @@ def _total_lines(kpis: queries.Kpis, flow: str) -> tuple[str, ...]:
     return (first, *(f"soit {share}" for share in shares))
 
 
-def build_fiche(db: Database, territory: str, year: int, memo: dict | None = None) -> Fiche:
-    """The whole document for a territory (`93`, `R32`, `FR`) and a loaded year.
+def build_fiche(
+    db: Database, territory: str, period: Period, memo: dict | None = None
+) -> Fiche:
+    """The whole document for a territory (`93`, `R32`, `FR`) and a loaded period.
 
     ``memo`` (optional, any dict kept across calls) shares the région and France diagrams
     between the fiches of a batch: they are the same for every département of a région.
@@ -212,9 +219,9 @@ def build_fiche(db: Database, territory: str, year: int, memo: dict | None = Non
     code = normalise_territory(territory, catalog)
     if code is None:
         raise ValueError(f"Territoire inconnu : {territory}")
-    if year not in catalog.years:
-        raise ValueError(f"Année non disponible : {year}")
-    f = Filters(territory=code, year=year, level=SANKEY_LEVEL, top=TOP)
+    if not catalog.has(period):
+        raise ValueError(f"Période non disponible : {period.label}")
+    f = Filters(territory=code, period=period, level=SANKEY_LEVEL, top=TOP)
     k = queries.kpis(db, f)
     words = _WORDS[f.kind]
     name, kind = k.name, f.kind
@@ -230,7 +237,7 @@ def build_fiche(db: Database, territory: str, year: int, memo: dict | None = Non
     sections = [
         _introduction(kind, words),
         _territories(db, catalog, k),
-        _context(year, catalog),
+        _context(period, catalog),
         _balance(db, f, words, place),
         _activities(db, f, words, place),
         _flows(db, f, k, "export", place, {} if memo is None else memo),
@@ -241,7 +248,7 @@ def build_fiche(db: Database, territory: str, year: int, memo: dict | None = Non
         territory=code,
         kind=kind,
         name=name,
-        year=year,
+        period=period,
         kicker=KICKER,
         heading=heading,
         source_note=_source_note(catalog),
@@ -306,11 +313,9 @@ def _territories(db: Database, catalog: Catalog, k: queries.Kpis) -> Section:
         return Section("territoires", title, tuple(blocks), new_page=False, level=3)
 
     # A région or France has no Territoires d'industrie of its own: list its parts instead.
-    per_dept = db.frame(
-        "SELECT dept, count(*) AS n FROM territoire_industrie WHERE n_communes >= ? GROUP BY dept",
-        [queries.TI_MIN_COMMUNES],
-    )
-    n_ti = dict(zip(per_dept["dept"], per_dept["n"], strict=True))
+    n_ti = {
+        c: len(queries.territoires_of(catalog, c)[0]) for c in catalog.departements
+    }
     if k.kind == "region":
         codes = [c for c, (_, r) in catalog.departements.items() if r == k.territory[1:]]
         items = tuple(
@@ -370,7 +375,8 @@ METHOD_BULLETS = (
 )
 
 
-def _context(year: int, catalog: Catalog) -> Section:
+def _context(period: Period, catalog: Catalog) -> Section:
+    year = period.label
     blocks = [
         Block("subheading", "Contexte"),
         Block(
@@ -438,7 +444,7 @@ def _balance(db: Database, f: Filters, words: dict[str, str], place: str) -> Sec
             ),
             Block(
                 "figure",
-                f"Principaux pays à l'import et à l'export, {place} ({f.year})",
+                f"Principaux pays à l'import et à l'export, {place} ({f.period.label})",
                 figure=fig,
             ),
             Block(
@@ -472,7 +478,7 @@ def _activities(db: Database, f: Filters, words: dict[str, str], place: str) -> 
             ),
             Block(
                 "figure",
-                f"Principales activités à l'import et à l'export, {place} ({f.year})",
+                f"Principales activités à l'import et à l'export, {place} ({f.period.label})",
                 figure=fig,
             ),
         ),
@@ -493,7 +499,7 @@ def _flows(db: Database, f: Filters, k: queries.Kpis, flow: str, place: str, mem
             "faciliter la lecture, les cinq principaux flux (tel produit vers telle "
             "destination) sont tracés en rouge."
         )
-        caption = f"Flux à l'export par produit et par pays, {place} (en valeur, {f.year})"
+        caption = f"Flux à l'export par produit et par pays, {place} (en valeur, {f.period.label})"
         legend = (
             f"Figurent à gauche les principaux biens exportés {words['from']}, à droite les "
             "pays de destination."
@@ -506,7 +512,7 @@ def _flows(db: Database, f: Filters, k: queries.Kpis, flow: str, place: str, mem
             "pays et les biens au-delà de ces dix premiers. Pour faciliter la lecture, les cinq "
             "principaux flux (telle origine pour tel produit) sont tracés en rouge."
         )
-        caption = f"Flux à l'import par pays et par produit, {place} (en valeur, {f.year})"
+        caption = f"Flux à l'import par pays et par produit, {place} (en valeur, {f.period.label})"
         legend = (
             f"Figurent à gauche les principaux pays d'origine, à droite les biens importés "
             f"{words['into']}."
@@ -537,13 +543,13 @@ def _flows(db: Database, f: Filters, k: queries.Kpis, flow: str, place: str, mem
         ]
         height = 380 if len(others) == 2 else 560
         for code, label in others:
-            key = ("sankey", code, f.year, flow, height)
+            key = ("sankey", code, f.period, flow, height)
             if key not in memo:
                 other = queries.sankey_flows(db, ff.with_(territory=code))
                 memo[key] = (_sankey_figure(other, height), other.total)
             figure, total = memo[key]
             blocks += [
-                Block("figure", f"Flux à l'{flow}, {label} (en valeur, {f.year})", figure=figure),
+                Block("figure", f"Flux à l'{flow}, {label} (en valeur, {f.period.label})", figure=figure),
                 Block("total", items=(_bare_total(flow, total),)),
             ]
     return Section(
@@ -724,7 +730,7 @@ def render_body(fiche: Fiche) -> str:
     return (
         '<main><section id="titre" class="sub" style="padding-bottom:0">'
         f'<header class="cover"><p class="kicker">{_esc(fiche.kicker)}</p>'
-        f'<h1>{_esc(fiche.heading)}</h1><p class="note">Données {fiche.year}</p></header>'
+        f'<h1>{_esc(fiche.heading)}</h1><p class="note">Données {fiche.period.label}</p></header>'
         f"{demo}</section>{''.join(parts)}"
         f'<footer class="doc">Commerce extérieur des territoires · {_esc(fiche.source_note)}'
         "</footer></main>"
@@ -735,14 +741,14 @@ def render_html(fiche: Fiche) -> str:
     """The standalone HTML document (UTF-8 text), with plotly.js inlined once."""
     return (
         '<!DOCTYPE html>\n<html lang="fr">\n'
-        f"<head>{_head(f'{fiche.title} ({fiche.year})')}</head>\n"
+        f"<head>{_head(f'{fiche.title} ({fiche.period.label})')}</head>\n"
         f"<body>{render_body(fiche)}\n"
         f"<script>renderFiche({json.dumps(PLOTLY_CONFIG)});</script>\n</body>\n</html>\n"
     )
 
 
-def fiche_html(db: Database, territory: str, year: int) -> str:
-    return render_html(build_fiche(db, territory, year))
+def fiche_html(db: Database, territory: str, period: Period) -> str:
+    return render_html(build_fiche(db, territory, period))
 
 
 # --- PDF -----------------------------------------------------------------------------------
@@ -777,7 +783,7 @@ def pdf_unavailable_reason() -> str | None:
 
 
 def _footer_template(fiche: Fiche) -> str:
-    left = _esc(f"{fiche.name} · {fiche.year} · Commerce extérieur des territoires")
+    left = _esc(f"{fiche.name} · {fiche.period.label} · Commerce extérieur des territoires")
     if fiche.is_demo:
         left += " · Données de démonstration"
     return (
@@ -859,7 +865,7 @@ class PdfPrinter:
                 document.body.innerHTML = body;
                 return renderFiche(config);
             }""",
-            [f"{fiche.title} ({fiche.year})", render_body(fiche), PLOTLY_CONFIG],
+            [f"{fiche.title} ({fiche.period.label})", render_body(fiche), PLOTLY_CONFIG],
         )
         return page.pdf(
             format="A4",
@@ -883,15 +889,15 @@ def render_pdf(fiche: Fiche) -> bytes:
         return pool.submit(job).result()
 
 
-def fiche_pdf(db: Database, territory: str, year: int) -> bytes:
-    return render_pdf(build_fiche(db, territory, year))
+def fiche_pdf(db: Database, territory: str, period: Period) -> bytes:
+    return render_pdf(build_fiche(db, territory, period))
 
 
 # --- Command line --------------------------------------------------------------------------
 def write_fiches(
     db: Database,
     territories: Iterable[str],
-    year: int,
+    period: Period,
     fmt: Literal["pdf", "html"],
     out: Path,
     progress: bool = True,
@@ -906,7 +912,7 @@ def write_fiches(
         for i, code in enumerate(codes, start=1):
             if progress:
                 _progress(i - 1, len(codes), catalog.territory_label(code))
-            fiche = build_fiche(db, code, year, memo)
+            fiche = build_fiche(db, code, period, memo)
             path = out / f"{fiche.file_stem}.{fmt}"
             if fmt == "pdf":
                 path.write_bytes(printer.pdf(fiche))
@@ -934,7 +940,9 @@ def main(argv: list[str] | None = None) -> int:
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--territoire", help="département (93, 2A), région (R11) ou FR")
     target.add_argument("--all", action="store_true", help="tous les départements")
-    parser.add_argument("--annee", type=int, help="année (par défaut la dernière chargée)")
+    parser.add_argument(
+        "--annee", help="année (2024) ou 12m (12 derniers mois) ; par défaut la dernière année entière"
+    )
     parser.add_argument("--format", choices=("pdf", "html"), default="pdf")
     parser.add_argument("--out", type=Path, default=Path("fiches"), help="dossier de sortie")
     parser.add_argument("--db", type=Path, help="base DuckDB (par défaut data/comex.duckdb)")
@@ -942,9 +950,11 @@ def main(argv: list[str] | None = None) -> int:
 
     db = Database(args.db)
     catalog = db.catalog()
-    year = args.annee or catalog.latest_year
-    if year not in catalog.years:
-        parser.error(f"année {year} non disponible ({catalog.years[0]}–{catalog.years[-1]})")
+    period = catalog.period(args.annee) if args.annee else catalog.default_period
+    if period is None:
+        parser.error(
+            f"année {args.annee} non disponible ({catalog.years[0]}–{catalog.years[-1]}, ou 12m)"
+        )
     if args.all:
         codes = list(catalog.departements)
     else:
@@ -954,7 +964,7 @@ def main(argv: list[str] | None = None) -> int:
         codes = [code]
     start = time.perf_counter()
     try:
-        written = write_fiches(db, codes, year, args.format, args.out, progress=args.all)
+        written = write_fiches(db, codes, period, args.format, args.out, progress=args.all)
     except PdfUnavailable as exc:
         print(str(exc), file=sys.stderr)
         return 2

@@ -3,40 +3,48 @@
 A query string becomes a frozen ``Filters`` (``from_query_params``), which every query function
 takes, which goes back into a URL (``to_query_params``) and which describes itself in French
 (``describe``). Unknown or invalid values fall back to defaults with a French notice saying what
-was ignored; parsing never raises.
+was ignored; parsing never raises. Notices are plain text (the pages show them literally) and
+quote at most ``QUOTE_MAX`` characters of what the URL held.
 
 URL parameters (documented in the README):
 
 - ``territoire``: ``FR`` (France), ``R11`` (a région by its COG code) or a département code
-  (``93``, ``2A``, ``971``; ``1`` is read as ``01``);
-- ``annee``: a loaded year (default: the latest);
+  (``93``, ``20`` Corse, ``971``, ``99`` Monaco; ``1`` is read as ``01``, the customs' ``9A``
+  as ``971``, ``2A``/``2B`` as ``20`` with a notice);
+- ``annee``: a loaded year (its loaded quarters: « 2025 (T1–T2) » when partial) or ``12m``,
+  the last four quarters (default: the latest whole year);
 - ``flux``: ``export`` or ``import`` (default ``export``);
-- ``niveau``: product level ``A17``, ``A38`` or ``A129`` (default ``A38``);
+- ``niveau``: product level ``A17``, ``A38``, ``A129`` or ``CPF4`` (default ``A38``);
 - ``top``: number of partners/products shown, 3 to 30 (default 10);
 - ``pays``: comma-separated partner codes (``DE,US``), optional;
-- ``produits``: comma-separated A129 product codes (``C21Z,C30C``), optional.
+- ``produits``: comma-separated A129 or CPF4 product codes (``C21Z,3030``), optional.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
+
+from core.periods import Period
 
 if TYPE_CHECKING:
     from core.db import Catalog
 
 Flow = Literal["export", "import"]
-Level = Literal["A17", "A38", "A129"]
+Level = Literal["A17", "A38", "A129", "CPF4"]
 
 FLOWS: tuple[Flow, ...] = ("export", "import")
-LEVELS: tuple[Level, ...] = ("A17", "A38", "A129")
+LEVELS: tuple[Level, ...] = ("A17", "A38", "A129", "CPF4")
 FLOW_LABELS = {"export": "exportations", "import": "importations"}
 LEVEL_LABELS = {
     "A17": "A17 (grands secteurs)",
     "A38": "A38 (branches)",
-    "A129": "A129 (produits détaillés)",
+    "A129": "A129 (produits)",
+    "CPF4": "CPF4 (produits détaillés)",
 }
+QUOTE_MAX = 40  # characters of a URL value quoted back in a notice
 TOP_MIN, TOP_MAX, TOP_DEFAULT = 3, 30, 10
 TOP_CHOICES = (5, 10, 15, 20, 30)
 DEFAULT_TERRITORY = "FR"
@@ -47,16 +55,25 @@ DEFAULT_FLOW: Flow = "export"
 LEVEL_COLUMNS: dict[str, tuple[str, str]] = {
     "A17": ("a17", "a17_label"),
     "A38": ("a38", "a38_label"),
-    "A129": ("code", "label"),
+    "A129": ("a129", "a129_label"),
+    "CPF4": ("code", "label"),
 }
+# ASCII digits only: str.isdigit() accepts « ² », « ① »… that int() refuses.
+_SMALL_INT = re.compile(r"[0-9]{1,3}")
 
 PARAM_NAMES = ("territoire", "annee", "flux", "niveau", "top", "pays", "produits")
+
+
+def quote(raw: str) -> str:
+    """A URL value as a notice may quote it: control characters removed, cut to QUOTE_MAX."""
+    text = "".join(ch if ch.isprintable() else " " for ch in raw).strip()
+    return text if len(text) <= QUOTE_MAX else text[: QUOTE_MAX - 1] + "…"
 
 
 @dataclass(frozen=True)
 class Filters:
     territory: str
-    year: int
+    period: Period
     flow: Flow = DEFAULT_FLOW
     level: Level = DEFAULT_LEVEL
     top: int = TOP_DEFAULT
@@ -78,9 +95,14 @@ class Filters:
         return replace(self, **changes)
 
     # --- URL -----------------------------------------------------------------------------
+    @property
+    def year(self) -> int:
+        """The calendar year of the period (of its last quarter for « 12 derniers mois »)."""
+        return self.period.year
+
     @classmethod
     def defaults(cls, catalog: Catalog) -> Filters:
-        return cls(territory=DEFAULT_TERRITORY, year=catalog.latest_year)
+        return cls(territory=DEFAULT_TERRITORY, period=catalog.default_period)
 
     @classmethod
     def from_query_params(
@@ -102,21 +124,27 @@ class Filters:
             code = normalise_territory(raw, catalog)
             if code is None:
                 notices.append(
-                    f"Territoire « {raw} » inconnu : affichage de la France entière. "
-                    "Utilisez un code de département (93, 2A, 971), de région (R11) ou FR."
+                    f"Territoire « {quote(raw)} » inconnu : affichage de la France entière. "
+                    "Utilisez un code de département (93, 20, 971), de région (R11) ou FR."
                 )
             else:
                 territory = code
+                if raw.strip().upper() in ("2A", "2B"):
+                    notices.append(
+                        "Les douanes publient la Corse comme un seul département (20) : "
+                        "affichage de la Corse."
+                    )
 
-        year = base.year
+        period = base.period
         if (raw := get("annee")) is not None:
-            if raw.isdigit() and int(raw) in catalog.years:
-                year = int(raw)
+            found = catalog.period(raw.strip().lower())
+            if found is not None:
+                period = found
             else:
                 first, last = catalog.years[0], catalog.years[-1]
                 notices.append(
-                    f"Année « {raw} » non disponible (données de {first} à {last}) : "
-                    f"affichage de {year}."
+                    f"Année « {quote(raw)} » non disponible (données de {first} à {last}) : "
+                    f"affichage de {period.label}."
                 )
 
         flow = base.flow
@@ -125,7 +153,7 @@ class Filters:
                 flow = raw.lower()  # type: ignore[assignment]
             else:
                 notices.append(
-                    f"Flux « {raw} » inconnu (export ou import attendu) : "
+                    f"Flux « {quote(raw)} » inconnu (export ou import attendu) : "
                     "affichage des exportations."
                 )
 
@@ -135,34 +163,38 @@ class Filters:
                 level = raw.upper()  # type: ignore[assignment]
             else:
                 notices.append(
-                    f"Niveau de produits « {raw} » inconnu (A17, A38 ou A129 attendu) : "
-                    f"affichage au niveau {DEFAULT_LEVEL}."
+                    f"Niveau de produits « {quote(raw)} » inconnu (A17, A38, A129 ou CPF4 "
+                    f"attendu) : affichage au niveau {DEFAULT_LEVEL}."
                 )
 
         top = base.top
         if (raw := get("top")) is not None:
-            if raw.isdigit() and TOP_MIN <= int(raw) <= TOP_MAX:
+            if _SMALL_INT.fullmatch(raw) and TOP_MIN <= int(raw) <= TOP_MAX:
                 top = int(raw)
             else:
                 notices.append(
-                    f"Nombre de partenaires « {raw} » invalide (de {TOP_MIN} à {TOP_MAX}) : "
-                    f"affichage des {TOP_DEFAULT} premiers."
+                    f"Nombre de partenaires « {quote(raw)} » invalide (de {TOP_MIN} à {TOP_MAX}) "
+                    f": affichage des {TOP_DEFAULT} premiers."
                 )
 
         partners = _parse_codes(
             get("pays"), set(catalog.countries["code"]), "pays", notices, upper=True
         )
         products = _parse_codes(
-            get("produits"), set(catalog.products["code"]), "produits", notices, upper=True
+            get("produits"),
+            set(catalog.products["code"]) | set(catalog.products["a129"]),
+            "produits",
+            notices,
+            upper=True,
         )
-        filters = cls(territory, year, flow, level, top, partners, products)
+        filters = cls(territory, period, flow, level, top, partners, products)
         return filters, notices
 
     def to_query_params(self) -> dict[str, str]:
         """Every filter, explicitly: a copied link reopens this view even after new loads."""
         params = {
             "territoire": self.territory,
-            "annee": str(self.year),
+            "annee": self.period.token,
             "flux": self.flow,
             "niveau": self.level,
             "top": str(self.top),
@@ -177,7 +209,7 @@ class Filters:
         """A French sentence: `Seine-Saint-Denis, 2024, exportations, produits A38, top 10`."""
         parts = [
             catalog.territory_name(self.territory),
-            str(self.year),
+            self.period.label,
             FLOW_LABELS[self.flow],
             f"produits au niveau {self.level}",
             f"{self.top} premiers partenaires et produits",
@@ -193,15 +225,22 @@ class Filters:
         """Predicate selecting the territory's départements, with its parameters."""
         return territory_predicate(self.territory, column)
 
+    def period_sql(self, prefix: str = "") -> tuple[str, list]:
+        return self.period.sql(prefix)
+
     def selection_sql(self) -> tuple[str, list]:
-        """Optional partner and product selections as a predicate on ``trade``."""
+        """Optional partner and product selections as a predicate on ``trade`` (or a table
+        with its ``country`` and ``product`` columns). A129 codes select their CPF4 products."""
         clauses, params = [], []
         if self.partners:
             clauses.append("list_contains(?::VARCHAR[], country)")
             params.append(list(self.partners))
         if self.products:
-            clauses.append("list_contains(?::VARCHAR[], product)")
-            params.append(list(self.products))
+            clauses.append(
+                "(list_contains(?::VARCHAR[], product) OR product IN "
+                "(SELECT code FROM product WHERE list_contains(?::VARCHAR[], a129)))"
+            )
+            params.extend([list(self.products), list(self.products)])
         return (" AND ".join(clauses) or "TRUE"), params
 
 
@@ -216,15 +255,22 @@ def territory_predicate(territory: str, column: str = "dept") -> tuple[str, list
     return f"{column} = ?", [territory]
 
 
+CUSTOMS_OVERSEAS = {"9A": "971", "9B": "972", "9C": "973", "9D": "974", "9E": "976"}
+
+
 def normalise_territory(raw: str, catalog: Catalog) -> str | None:
-    """Accepts `fr`, `r11`, `R11`, `93`, `2a`, `1` (→ `01`); None when unknown."""
+    """Accepts `fr`, `r11`, `R11`, `93`, `1` (→ `01`), the customs' `9A` (→ `971`), `2A` and
+    `2B` (→ `20`: the customs publish Corsica as one département); None when unknown."""
     value = raw.strip().upper()
     if value in ("FR", "FRANCE"):
         return "FR"
     if value.startswith("R") and value[1:] in catalog.regions:
         return value
-    if value.isdigit() and len(value) == 1:
+    if len(value) == 1 and value in "0123456789":
         value = "0" + value
+    value = CUSTOMS_OVERSEAS.get(value, value)
+    if value in ("2A", "2B"):
+        value = "20"
     return value if value in catalog.departements else None
 
 
@@ -240,5 +286,7 @@ def _parse_codes(
             continue
         (codes if code in valid else unknown).append(code)
     if unknown:
-        notices.append(f"Codes {name} inconnus ignorés : {', '.join(unknown)}.")
+        shown = ", ".join(quote(u) for u in unknown[:5])
+        more = f" et {len(unknown) - 5} autres" if len(unknown) > 5 else ""
+        notices.append(f"Codes {name} inconnus ignorés : {shown}{more}.")
     return tuple(dict.fromkeys(codes))

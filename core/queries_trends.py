@@ -1,28 +1,33 @@
-"""Queries beyond the one-year fact sheet: trends, rankings, specialisation, comparison, map.
+"""Queries beyond the one-period fact sheet: trends, rankings, specialisation, comparison, map.
 
-Named functions, a ``Filters`` (or plain values) in, a frozen result out; no streamlit. All SQL
-is parameterised; the only identifiers spliced in come from ``LEVEL_COLUMNS`` (allowlist) and
-from ``territory_predicate``. Values stay whole euros until the page divides them for display.
+Named functions, a ``Filters`` (or plain values) in, a frozen result out; no streamlit, no memo
+(the one cache layer is ``core.cache``). All SQL is parameterised; the only identifiers spliced
+in come from ``LEVEL_COLUMNS`` (allowlist), ``_source`` and the predicates of ``Period``.
+Values stay whole euros until the page divides them for display.
 
-Totals, ranks and the map read the small ``totals_dept`` table. Only the breakdowns by product
-or partner read ``trade``: over every year for the trend of one territory (a département is a
-handful of blocks thanks to the (year, flow, dept) sort order), one year for the others.
+Totals, ranks and the map read the small ``totals_dept`` table. The breakdowns by product or
+partner read the detail table of the territory's level (``trade`` for a département,
+``trade_region`` for a région, ``trade_france`` for France).
 
-Growth rates are ``value / previous − 1``; they are ``None`` (shown « – ») when the previous
-value is zero or missing. Ranks are competition ranks: 1 = largest, ties share the best rank
-(1, 2, 2, 4).
+A year whose quarters are not all loaded is partial: trends show it apart and compare it with
+the same quarters of the year before, never with a whole year; period-long changes run between
+whole years. Growth rates are ``value / previous − 1``; they are ``None`` (shown « – ») when the
+previous value is zero or missing. Ranks are competition ranks: 1 = largest, ties share the
+best rank (1, 2, 2, 4).
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from core.db import Database
+from core.db import Build, Database
 from core.filters import LEVEL_COLUMNS, Filters, territory_predicate
+from core.periods import Period
+
+Reader = Database | Build
 
 OTHERS = "Autres"
 SCOPES = ("region", "france")
@@ -44,38 +49,65 @@ def growth(current: pd.Series, previous: pd.Series) -> pd.Series:
     return current.astype("float64") / prev - 1
 
 
-def country_labels(codes: pd.Series, catalog) -> pd.Series:
-    """French names; codes missing from the reference table are labelled, never dropped."""
-    names = codes.map(catalog.countries.set_index("code")["name_fr"])
-    return names.fillna(codes + " (non déterminé)").astype(str)
+def country_labels(codes: pd.Series, catalog, year: int) -> pd.Series:
+    """French names valid in ``year``; codes missing from the reference table are labelled,
+    never dropped."""
+    names = catalog.country_names(year)
+    return pd.Series([names.get(c, f"{c} (non déterminé)") for c in codes], index=codes.index)
+
+
+def _source(territory: str) -> tuple[str, str, list]:
+    """Detail table of a territory's level and the predicate selecting the territory."""
+    if territory == "FR":
+        return "trade_france", "TRUE", []
+    if territory.startswith("R"):
+        return "trade_region", "region = ?", [territory[1:]]
+    return "trade", "dept = ?", [territory]
 
 
 # --- Trend of the totals -------------------------------------------------------------------
 @dataclass(frozen=True)
 class Trend:
-    """Exports, imports and balance of a territory for every loaded year."""
+    """Exports, imports and balance of a territory for every loaded year and every quarter.
+
+    ``table`` has one row per year (``partial`` years flagged, with the label of their
+    quarters); a partial year's growth compares the same quarters a year earlier.
+    ``quarterly`` has one row per loaded quarter with its change on the same quarter of the
+    year before.
+    """
 
     territory: str
     name: str
-    table: pd.DataFrame  # year, exports, imports, balance, coverage, growth_exports, growth_imports
+    table: pd.DataFrame  # year, label, partial, exports, imports, balance, coverage,
+    #                      growth_exports, growth_imports
+    quarterly: pd.DataFrame  # year, quarter, label, exports, imports, balance,
+    #                          growth_exports, growth_imports
+
+    @property
+    def whole(self) -> pd.DataFrame:
+        """The whole years only."""
+        return self.table[~self.table["partial"]].reset_index(drop=True)
 
     @property
     def first_year(self) -> int | None:
-        return int(self.table["year"].iloc[0]) if len(self.table) else None
+        whole = self.whole
+        return int(whole["year"].iloc[0]) if len(whole) else None
 
     @property
     def last_year(self) -> int | None:
-        return int(self.table["year"].iloc[-1]) if len(self.table) else None
+        whole = self.whole
+        return int(whole["year"].iloc[-1]) if len(whole) else None
 
     def period_growth(self, column: str) -> float | None:
-        """Change from the first to the last loaded year (``exports`` or ``imports``)."""
-        if len(self.table) < 2:
+        """Change from the first to the last whole year (``exports`` or ``imports``)."""
+        whole = self.whole
+        if len(whole) < 2:
             return None
-        first, last = self.table[column].iloc[0], self.table[column].iloc[-1]
+        first, last = whole[column].iloc[0], whole[column].iloc[-1]
         return None if first == 0 else float(last / first - 1)
 
     def annual_rate(self, column: str) -> float | None:
-        """Average annual growth over the period (compound)."""
+        """Average annual growth between the first and the last whole year (compound)."""
         total = self.period_growth(column)
         if total is None or total <= -1:
             return None
@@ -83,39 +115,66 @@ class Trend:
         return float((1 + total) ** (1 / years) - 1)
 
 
-def trend(db: Database, f: Filters) -> Trend:
+def trend(db: Reader, f: Filters) -> Trend:
     catalog = db.catalog()
     terr, params = territory_predicate(f.territory, "dept")
-    table = db.frame(
+    raw = db.frame(
         f"""
-        SELECT year::INTEGER AS year,
+        SELECT year::INTEGER AS year, quarter::INTEGER AS quarter,
                CAST(coalesce(sum(value_eur) FILTER (WHERE flow = 'export'), 0) AS BIGINT) AS exports,
                CAST(coalesce(sum(value_eur) FILTER (WHERE flow = 'import'), 0) AS BIGINT) AS imports
         FROM totals_dept
         WHERE {terr}
-        GROUP BY year
+        GROUP BY year, quarter
         """,
         params,
     )
-    # Every loaded year appears, even one where the territory traded nothing.
-    years = pd.DataFrame({"year": list(catalog.years)})
-    table = years.merge(table, on="year", how="left").fillna(0)
-    table[["exports", "imports"]] = table[["exports", "imports"]].astype("int64")
+    # Every loaded quarter appears, even one where the territory traded nothing.
+    quarters = pd.DataFrame(list(catalog.quarters), columns=["year", "quarter"])
+    q = quarters.merge(raw, on=["year", "quarter"], how="left").fillna(0)
+    q[["exports", "imports"]] = q[["exports", "imports"]].astype("int64")
+    q["balance"] = q["exports"] - q["imports"]
+    q["label"] = [f"T{qq} {y}" for y, qq in zip(q["year"], q["quarter"], strict=True)]
+    by_q = {(y, qq): (x, m) for y, qq, x, m in q[["year", "quarter", "exports", "imports"]]
+            .itertuples(index=False, name=None)}  # fmt: skip
+    prev = [by_q.get((y - 1, qq)) for y, qq in zip(q["year"], q["quarter"], strict=True)]
+    q["growth_exports"] = growth(q["exports"], pd.Series([p[0] if p else np.nan for p in prev]))
+    q["growth_imports"] = growth(q["imports"], pd.Series([p[1] if p else np.nan for p in prev]))
+
+    rows = []
+    for year, period in sorted(catalog.year_periods.items()):
+        mine = q[q["year"] == year]
+        exports, imports = int(mine["exports"].sum()), int(mine["imports"].sum())
+        # The same quarters a year earlier, when all loaded: never a whole year for a part.
+        prev_quarters = [(year - 1, qq) for _, qq in period.quarters]
+        if all(k in by_q for k in prev_quarters):
+            px = sum(by_q[k][0] for k in prev_quarters)
+            pm = sum(by_q[k][1] for k in prev_quarters)
+        else:
+            px = pm = None
+        rows.append((year, period.label, period.partial, exports, imports, px, pm))
+    table = pd.DataFrame(
+        rows, columns=["year", "label", "partial", "exports", "imports", "prev_x", "prev_m"]
+    )
     table["balance"] = table["exports"] - table["imports"]
     table["coverage"] = table["exports"] / table["imports"].replace(0, np.nan)
-    table["growth_exports"] = growth(table["exports"], table["exports"].shift(1))
-    table["growth_imports"] = growth(table["imports"], table["imports"].shift(1))
-    return Trend(f.territory, catalog.territory_name(f.territory), table)
+    table["growth_exports"] = growth(table["exports"], table["prev_x"].astype("float64"))
+    table["growth_imports"] = growth(table["imports"], table["prev_m"].astype("float64"))
+    table = table.drop(columns=["prev_x", "prev_m"])
+    q = q[["year", "quarter", "label", "exports", "imports", "balance", "growth_exports",
+           "growth_imports"]]  # fmt: skip
+    return Trend(f.territory, catalog.territory_name(f.territory), table, q)
 
 
 # --- Trend by product or partner -----------------------------------------------------------
 @dataclass(frozen=True)
 class TrendBreakdown:
-    """One flow of a territory by product (at the filters' level) or partner, every year.
+    """One flow of a territory by product (at the filters' level) or partner, every whole year.
 
-    ``series`` keeps the top N (by value in the last year) and groups the rest into "Autres",
-    so that each year adds up to the total. ``changes`` has every product or partner with its
-    first, previous and last values and its changes, for risers and fallers.
+    ``series`` keeps the top N (by value in the last whole year) and groups the rest into
+    "Autres", so that each year adds up to the total. ``changes`` has every product or partner
+    with its first, previous and last whole-year values and its changes, for risers and
+    fallers. A partial year is not in them (it would read as a fall): ``partial`` names it.
     """
 
     by: str  # "product" or "partner"
@@ -126,6 +185,7 @@ class TrendBreakdown:
     #                        growth_year
     first_year: int
     last_year: int
+    partial: Period | None = None  # the partial latest year left out, if any
 
     def movers(self, n: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The ``n`` largest rises and the ``n`` largest falls (in euros) over the period."""
@@ -135,15 +195,16 @@ class TrendBreakdown:
         return risers.reset_index(drop=True), fallers.reset_index(drop=True)
 
 
-def trend_breakdown(db: Database, f: Filters, by: str) -> TrendBreakdown:
+def trend_breakdown(db: Reader, f: Filters, by: str) -> TrendBreakdown:
     if by not in BREAKDOWNS:
         raise ValueError(f"unexpected breakdown {by!r}")
     catalog = db.catalog()
-    if f.territory == "FR" and not (f.partners or f.products):
-        raw = _france_series(db, db.version, f.flow, by, f.level)
-    else:
-        raw = _series(db, f, by)
-    years = list(catalog.years)
+    years = [y for y, p in sorted(catalog.year_periods.items()) if p.is_whole_year]
+    partial = [p for p in catalog.year_periods.values() if p.partial]
+    if not years:  # nothing but a partial year: show it rather than nothing
+        years = [catalog.latest_year]
+        partial = []
+    raw = _series(db, f, by, years)
     first, last = years[0], years[-1]
     previous = years[-2] if len(years) > 1 else None
     # A few hundred rows at most: plain dicts are several times faster than a pandas pivot.
@@ -153,6 +214,8 @@ def trend_breakdown(db: Database, f: Filters, by: str) -> TrendBreakdown:
     for year, code, label, value in raw[["year", "code", "label", "value"]].itertuples(
         index=False, name=None
     ):
+        if int(year) not in col:
+            continue
         wide.setdefault(code, [0] * len(years))[col[int(year)]] += int(value)
         labels.setdefault(code, str(label))
     codes = list(wide)
@@ -174,7 +237,8 @@ def trend_breakdown(db: Database, f: Filters, by: str) -> TrendBreakdown:
     changes = changes.sort_values(["last", "code"], ascending=[False, True]).reset_index(drop=True)
 
     top = [c for c in changes["code"].head(f.top) if sum(wide[c]) > 0]
-    rest_codes = [c for c in codes if c not in set(top)]
+    top_set = set(top)
+    rest_codes = [c for c in codes if c not in top_set]
     rows = []
     for i, year in enumerate(years):
         for code in top:
@@ -182,12 +246,14 @@ def trend_breakdown(db: Database, f: Filters, by: str) -> TrendBreakdown:
         if rest_codes:
             rows.append((year, OTHERS, OTHERS, sum(wide[c][i] for c in rest_codes)))
     series = pd.DataFrame(rows, columns=["year", "code", "label", "value"])
-    return TrendBreakdown(by, f.flow, f.level, series, changes, first, last)
+    return TrendBreakdown(
+        by, f.flow, f.level, series, changes, first, last, partial[0] if partial else None
+    )
 
 
-def _series(db: Database, f: Filters, by: str) -> pd.DataFrame:
-    """Every year of one flow of the territory by product or partner: year, code, label, value."""
-    terr, terr_params = territory_predicate(f.territory, "t.dept")
+def _series(db: Reader, f: Filters, by: str, years: list[int]) -> pd.DataFrame:
+    """Some years of one flow of the territory by product or partner: year, code, label, value."""
+    source, terr, terr_params = _source(f.territory)
     sel, sel_params = f.selection_sql()
     if by == "product":
         code_col, label_col = LEVEL_COLUMNS[f.level]  # KeyError for anything off the allowlist
@@ -195,8 +261,8 @@ def _series(db: Database, f: Filters, by: str) -> pd.DataFrame:
             f"""
             WITH cells AS (  -- why: aggregate before the join, the detail table is large
                 SELECT year, product, sum(value_eur) AS v
-                FROM trade t
-                WHERE flow = ? AND {terr} AND {sel}
+                FROM {source}
+                WHERE {terr} AND list_contains(?::INTEGER[], year) AND flow = ? AND {sel}
                 GROUP BY year, product
             )
             SELECT year::INTEGER AS year, p.{code_col} AS code,
@@ -204,67 +270,63 @@ def _series(db: Database, f: Filters, by: str) -> pd.DataFrame:
             FROM cells JOIN product p ON p.code = cells.product
             GROUP BY year, p.{code_col}
             """,
-            [f.flow, *terr_params, *sel_params],
+            [*terr_params, years, f.flow, *sel_params],
         )
     raw = db.frame(
         f"""
         SELECT year::INTEGER AS year, country AS code, CAST(sum(value_eur) AS BIGINT) AS value
-        FROM trade t
-        WHERE flow = ? AND {terr} AND {sel}
+        FROM {source}
+        WHERE {terr} AND list_contains(?::INTEGER[], year) AND flow = ? AND {sel}
         GROUP BY year, country
         """,
-        [f.flow, *terr_params, *sel_params],
+        [*terr_params, years, f.flow, *sel_params],
     )
-    raw["label"] = country_labels(raw["code"], db.catalog())
+    raw["label"] = country_labels(raw["code"], db.catalog(), years[-1])
     return raw
-
-
-@functools.lru_cache(maxsize=16)
-def _france_series(db: Database, version: str, flow: str, by: str, level: str) -> pd.DataFrame:
-    """France's every year by product or partner, the one full-table scan of this module:
-    kept per build (``version`` is in the key). Callers must not modify the frame."""
-    del version
-    return _series(db, Filters(territory="FR", year=0, flow=flow, level=level), by)
 
 
 # --- Indicators of every département, rankings ---------------------------------------------
 @dataclass(frozen=True)
 class DeptIndicators:
-    """Every département's totals for a year, with the change on the previous year."""
+    """Every département's totals for a period, with the change on the same quarters a year
+    earlier (when they are loaded)."""
 
-    year: int
-    prev_year: int | None
+    period: Period
+    prev_period: Period | None
     table: pd.DataFrame  # code, name, region, region_name, exports, imports, prev_exports,
-    #                      prev_imports (NA without a previous year), balance, coverage,
+    #                      prev_imports (NA without a previous period), balance, coverage,
     #                      growth_exports, growth_imports
 
-
-def departement_indicators(db: Database, year: int) -> DeptIndicators:
-    """Every département's totals and changes for one year, memoised per build: rankings,
-    the map and every comparison read this small table (callers copy before changing it)."""
-    return _departement_indicators(db, db.version, year)
+    @property
+    def year(self) -> int:
+        return self.period.year
 
 
-@functools.lru_cache(maxsize=16)
-def _departement_indicators(db: Database, version: str, year: int) -> DeptIndicators:
+def departement_indicators(db: Reader, period: Period) -> DeptIndicators:
+    """Every département's totals and changes for one period: rankings, the map and every
+    comparison read this small table (callers copy before changing it)."""
     catalog = db.catalog()
-    prev_year = year - 1 if (year - 1) in catalog.years else None
+    prev = catalog.previous(period)
+    where, params = period.sql()
+    if prev is not None:
+        prev_where, prev_params = prev.sql()
+    else:
+        prev_where, prev_params = "FALSE", []
     raw = db.frame(
-        """
+        f"""
         SELECT dept AS code,
-               CAST(coalesce(sum(value_eur) FILTER (WHERE year = ? AND flow = 'export'), 0)
+               CAST(coalesce(sum(value_eur) FILTER (WHERE ({where}) AND flow = 'export'), 0)
                     AS BIGINT) AS exports,
-               CAST(coalesce(sum(value_eur) FILTER (WHERE year = ? AND flow = 'import'), 0)
+               CAST(coalesce(sum(value_eur) FILTER (WHERE ({where}) AND flow = 'import'), 0)
                     AS BIGINT) AS imports,
-               CAST(sum(value_eur) FILTER (WHERE year = ? AND flow = 'export') AS BIGINT)
+               CAST(sum(value_eur) FILTER (WHERE ({prev_where}) AND flow = 'export') AS BIGINT)
                     AS prev_exports,
-               CAST(sum(value_eur) FILTER (WHERE year = ? AND flow = 'import') AS BIGINT)
+               CAST(sum(value_eur) FILTER (WHERE ({prev_where}) AND flow = 'import') AS BIGINT)
                     AS prev_imports
         FROM totals_dept
-        WHERE year = ? OR year = ?
         GROUP BY dept
         """,
-        [year, year, prev_year, prev_year, year, prev_year],
+        [*params, *params, *prev_params, *prev_params],
     )
     depts = pd.DataFrame(
         [(c, n, r, catalog.regions.get(r, r)) for c, (n, r) in catalog.departements.items()],
@@ -272,11 +334,14 @@ def _departement_indicators(db: Database, version: str, year: int) -> DeptIndica
     )
     table = depts.merge(raw, on="code", how="left")
     table[["exports", "imports"]] = table[["exports", "imports"]].fillna(0).astype("int64")
+    if prev is not None:
+        # A département that traded nothing the year before has 0, not an unknown value.
+        table[["prev_exports", "prev_imports"]] = table[["prev_exports", "prev_imports"]].fillna(0)
     table["balance"] = table["exports"] - table["imports"]
     table["coverage"] = table["exports"] / table["imports"].replace(0, np.nan)
     table["growth_exports"] = growth(table["exports"], table["prev_exports"])
     table["growth_imports"] = growth(table["imports"], table["prev_imports"])
-    return DeptIndicators(year, prev_year, table)
+    return DeptIndicators(period, prev, table)
 
 
 @dataclass(frozen=True)
@@ -285,8 +350,8 @@ class Rankings:
 
     scope: str  # "region" or "france"
     scope_name: str  # "Île-de-France", "France"
-    year: int
-    prev_year: int | None
+    period: Period
+    prev_period: Period | None
     selected: str | None  # the département highlighted, if the territory is one
     table: pd.DataFrame  # DeptIndicators columns + rank_<column> for each indicator
 
@@ -300,7 +365,7 @@ def rankings(db: Database, f: Filters, scope: str) -> Rankings:
     if scope not in SCOPES:
         raise ValueError(f"unexpected scope {scope!r}")
     catalog = db.catalog()
-    ind = departement_indicators(db, f.year)
+    ind = departement_indicators(db, f.period)
     region = f.region_code if f.kind == "region" else catalog.region_of(f.territory)
     if f.kind == "france" or scope == "france" or region is None:
         table, scope, scope_name = ind.table.copy(), "france", "France"
@@ -312,7 +377,7 @@ def rankings(db: Database, f: Filters, scope: str) -> Rankings:
         table[f"rank_{column}"] = ranks.astype("Int64")
     selected = f.territory if f.kind == "departement" else None
     return Rankings(
-        scope, scope_name, f.year, ind.prev_year, selected, table.reset_index(drop=True)
+        scope, scope_name, f.period, ind.prev_period, selected, table.reset_index(drop=True)
     )
 
 
@@ -328,33 +393,30 @@ class Specialisation:
 
     by: str
     level: str
-    year: int
+    period: Period
     table: pd.DataFrame  # code, label, exports, imports, share_exports, share_imports,
     #                      fr_share_exports, fr_share_imports, index_exports, index_imports
     total_exports: int
     total_imports: int
 
 
-def year_cells(db: Database, year: int, territory: str, by: str, level: str) -> pd.DataFrame:
-    """One year of a territory by product (at ``level``) or partner, both flows:
-    code, label, flow, value. France's cells are memoised per build (see ``_france_cells``)."""
+def period_cells(
+    db: Reader, period: Period, territory: str, by: str, level: str
+) -> pd.DataFrame:
+    """One period of a territory by product (at ``level``) or partner, both flows:
+    code, label, flow, value."""
     if by not in BREAKDOWNS:
         raise ValueError(f"unexpected breakdown {by!r}")
-    if territory == "FR":
-        return _france_cells(db, db.version, year, by, level)
-    return _cells(db, year, territory, by, level)
-
-
-def _cells(db: Database, year: int, territory: str, by: str, level: str) -> pd.DataFrame:
-    terr, terr_params = territory_predicate(territory, "t.dept")
+    source, terr, terr_params = _source(territory)
+    where, params = period.sql()
     if by == "product":
         code_col, label_col = LEVEL_COLUMNS[level]  # KeyError for anything off the allowlist
         raw = db.frame(
             f"""
             WITH cells AS (  -- why: aggregate before the join, the detail table is large
                 SELECT product, flow, sum(value_eur) AS v
-                FROM trade t
-                WHERE year = ? AND {terr}
+                FROM {source}
+                WHERE {terr} AND {where}
                 GROUP BY product, flow
             )
             SELECT p.{code_col} AS code, any_value(p.{label_col}) AS label, flow,
@@ -362,35 +424,26 @@ def _cells(db: Database, year: int, territory: str, by: str, level: str) -> pd.D
             FROM cells JOIN product p ON p.code = cells.product
             GROUP BY p.{code_col}, flow
             """,
-            [year, *terr_params],
+            [*terr_params, *params],
         )
     else:
         raw = db.frame(
             f"""
             SELECT country AS code, flow, CAST(sum(value_eur) AS BIGINT) AS value
-            FROM trade t
-            WHERE year = ? AND {terr}
+            FROM {source}
+            WHERE {terr} AND {where}
             GROUP BY country, flow
             """,
-            [year, *terr_params],
+            [*terr_params, *params],
         )
-        raw["label"] = country_labels(raw["code"], db.catalog())
+        raw["label"] = country_labels(raw["code"], db.catalog(), period.year)
     return raw[["code", "label", "flow", "value"]]
 
 
-@functools.lru_cache(maxsize=32)
-def _france_cells(db: Database, version: str, year: int, by: str, level: str) -> pd.DataFrame:
-    """France's year by product or partner: the reference of every specialisation index and
-    the heaviest scan here (a whole year), so it is kept per build (``version`` is part of the
-    key: a new load is a new build). Callers must not modify the frame."""
-    del version
-    return _cells(db, year, "FR", by, level)
-
-
-def specialisation(db: Database, f: Filters, by: str) -> Specialisation:
+def specialisation(db: Reader, f: Filters, by: str) -> Specialisation:
     """Partner and product selections are ignored: shares compare whole territories."""
-    territory = year_cells(db, f.year, f.territory, by, f.level)
-    france = year_cells(db, f.year, "FR", by, f.level)
+    territory = period_cells(db, f.period, f.territory, by, f.level)
+    france = period_cells(db, f.period, "FR", by, f.level)
     raw = france.rename(columns={"value": "fr"}).merge(
         territory[["code", "flow", "value"]], on=["code", "flow"], how="left"
     )
@@ -432,7 +485,7 @@ def specialisation(db: Database, f: Filters, by: str) -> Specialisation:
     return Specialisation(
         by,
         f.level,
-        f.year,
+        f.period,
         table.reset_index(drop=True),
         totals["exports"],
         totals["imports"],
@@ -447,7 +500,7 @@ class Comparison:
 
     codes: tuple[str, ...]
     names: tuple[str, ...]
-    year: int
+    period: Period
     flow: str
     level: str
     kpis: pd.DataFrame  # code, name, exports, imports, balance, coverage, growth_exports,
@@ -455,22 +508,17 @@ class Comparison:
     partners: pd.DataFrame  # territory, territory_name, code, label, value, share
     products: pd.DataFrame  # same columns
 
-
-def _members(code: str, catalog) -> list[str]:
-    if code == "FR":
-        return list(catalog.departements)
-    if code.startswith("R"):
-        return [c for c, (_, r) in catalog.departements.items() if r == code[1:]]
-    return [code]
+    @property
+    def year(self) -> int:
+        return self.period.year
 
 
-def compare(db: Database, f: Filters, codes: tuple[str, ...]) -> Comparison:
+def compare(db: Reader, f: Filters, codes: tuple[str, ...]) -> Comparison:
     catalog = db.catalog()
-    ind = departement_indicators(db, f.year).table.set_index("code")
-    members = {code: _members(code, catalog) for code in codes}
+    ind = departement_indicators(db, f.period).table.set_index("code")
     rows = []
     for code in codes:
-        sub = ind.loc[members[code]]
+        sub = ind.loc[catalog.members(code)]
         exports, imports = int(sub["exports"].sum()), int(sub["imports"].sum())
         gx = gi = None
         if sub["prev_exports"].notna().any():
@@ -497,77 +545,60 @@ def compare(db: Database, f: Filters, codes: tuple[str, ...]) -> Comparison:
         ],
     )  # fmt: skip
 
-    national = "FR" in codes and not (f.partners or f.products)
-    # France (without a selection) comes from the memoised national cells; the other
-    # territories from one query per breakdown over the union of their départements.
-    # (département, compared territory) pairs: a département counts for each territory that
-    # contains it (93 for "93" and for "R11").
-    pairs = [(d, c) for c in codes if not (c == "FR" and national) for d in members[c]]
-    partners: dict[str, dict[str, int]] = {}
-    products: dict[str, dict[str, int]] = {}
+    cells = _territory_cells(db, f, codes)
+    partners: dict[str, dict[str, int]] = {code: {} for code in codes}
+    products: dict[str, dict[str, int]] = {code: {} for code in codes}
     # Labels per breakdown: partner and product codes overlap (CL is Chile and "Matériels de
     # transport", CA Canada and the food industries).
     labels: dict[str, dict[str, str]] = {"partner": {}, "product": {}}
-    cells = _territory_cells(db, f, pairs) if pairs else None
     for by, out in (("partner", partners), ("product", products)):
-        for code in codes:
-            out[code] = {}
-        if cells is not None:
-            mine = cells[cells["by"] == by]
-            for terr, key, label, value in zip(
-                mine["territory"].tolist(),
-                mine["code"].tolist(),
-                mine["label"].tolist(),
-                mine["value"].tolist(),
-                strict=True,
-            ):
-                labels[by].setdefault(key, str(label))
-                out[terr][key] = int(value)
-        if national:
-            france = year_cells(db, f.year, "FR", by, f.level)
-            france = france[france["flow"] == f.flow]
-            sums: dict[str, int] = {}
-            for key, label, value in zip(
-                france["code"].tolist(),
-                france["label"].tolist(),
-                france["value"].tolist(),
-                strict=True,
-            ):
-                labels[by].setdefault(key, str(label))
-                sums[key] = sums.get(key, 0) + int(value)
-            out["FR"] = sums
+        mine = cells[cells["by"] == by]
+        for terr, key, label, value in zip(
+            mine["territory"].tolist(),
+            mine["code"].tolist(),
+            mine["label"].tolist(),
+            mine["value"].tolist(),
+            strict=True,
+        ):
+            labels[by].setdefault(key, str(label))
+            out[terr][key] = out[terr].get(key, 0) + int(value)
     return Comparison(
         codes=codes,
         names=tuple(catalog.territory_name(c) for c in codes),
-        year=f.year,
+        period=f.period,
         flow=f.flow,
         level=f.level,
         kpis=kpis,
-        partners=_aligned({c: partners[c] for c in codes}, labels["partner"], catalog, f.top),
-        products=_aligned({c: products[c] for c in codes}, labels["product"], catalog, f.top),
+        partners=_aligned(partners, labels["partner"], catalog, f.top),
+        products=_aligned(products, labels["product"], catalog, f.top),
     )
 
 
-def _territory_cells(db: Database, f: Filters, pairs: list[tuple[str, str]]) -> pd.DataFrame:
-    """One year and flow of the compared territories by partner and by product (at the level),
-    with the partner and product selections, summed in SQL over each territory's départements
-    (``pairs``: département, territory) in one scan: by, territory, code, label, value.
-    Partners missing from the reference table are labelled as ``country_labels`` does."""
+def _territory_cells(db: Reader, f: Filters, codes: tuple[str, ...]) -> pd.DataFrame:
+    """One period and flow of the compared territories by partner and by product (at the
+    level), with the partner and product selections, each territory read from the detail table
+    of its level, in one query: by, territory, code, label, value."""
     sel, sel_params = f.selection_sql()
+    where, period_params = f.period_sql()
     code_col, label_col = LEVEL_COLUMNS[f.level]
+    parts, params = [], []
+    for code in codes:
+        source, terr, terr_params = _source(code)
+        parts.append(
+            f"""SELECT ?::VARCHAR AS territory, country, product, value_eur
+            FROM {source} WHERE {terr} AND {where} AND flow = ? AND {sel}"""
+        )
+        params += [code, *terr_params, *period_params, f.flow, *sel_params]
     cells = db.frame(
         f"""
-        WITH m AS (SELECT unnest(?::VARCHAR[]) AS dept, unnest(?::VARCHAR[]) AS territory),
-        cells AS MATERIALIZED (
-            SELECT m.territory, t.country, t.product, sum(t.value_eur) AS v
-            FROM trade t JOIN m ON m.dept = t.dept
-            WHERE t.year = ? AND t.flow = ? AND {sel}
-            GROUP BY m.territory, t.country, t.product
+        WITH cells AS MATERIALIZED (
+            SELECT territory, country, product, sum(value_eur) AS v
+            FROM ({" UNION ALL ".join(parts)})
+            GROUP BY territory, country, product
         )
-        SELECT 'partner' AS by, territory, country AS code,
-               coalesce(any_value(c.name_fr), country || ' (non déterminé)') AS label,
+        SELECT 'partner' AS by, territory, country AS code, NULL AS label,
                CAST(sum(v) AS BIGINT) AS value
-        FROM cells LEFT JOIN country c ON c.code = cells.country
+        FROM cells
         GROUP BY territory, country
         UNION ALL
         SELECT 'product', territory, p.{code_col}, any_value(p.{label_col}),
@@ -575,7 +606,11 @@ def _territory_cells(db: Database, f: Filters, pairs: list[tuple[str, str]]) -> 
         FROM cells JOIN product p ON p.code = cells.product
         GROUP BY territory, p.{code_col}
         """,
-        [[d for d, _ in pairs], [t for _, t in pairs], f.year, f.flow, *sel_params],
+        params,
+    )
+    partner = cells["by"] == "partner"
+    cells.loc[partner, "label"] = country_labels(
+        cells.loc[partner, "code"], db.catalog(), f.period.year
     )
     return cells
 
@@ -583,7 +618,8 @@ def _territory_cells(db: Database, f: Filters, pairs: list[tuple[str, str]]) -> 
 def _aligned(
     sums: dict[str, dict[str, int]], labels: dict[str, str], catalog, top: int
 ) -> pd.DataFrame:
-    """Per territory, the union of every territory's top ``top`` keys, plus "Autres"."""
+    """Per territory, the union of every territory's top ``top`` keys, plus "Autres". A
+    territory with no trade for the selection gets zero rows, never an error."""
     keys: list[str] = []
     totals = {code: sum(v for v in s.values() if v > 0) for code, s in sums.items()}
     for s in sums.values():
@@ -600,7 +636,7 @@ def _aligned(
         for k in keys:
             value = max(s.get(k, 0), 0)
             shown += value
-            rows.append((code, name, k, labels[k], value, total))
+            rows.append((code, name, k, labels.get(k, k), value, total))
         rows.append((code, name, OTHERS, OTHERS, total - shown, total))
     out = pd.DataFrame(
         rows, columns=["territory", "territory_name", "code", "label", "value", "total"]
@@ -609,23 +645,14 @@ def _aligned(
     return out.drop(columns="total")
 
 
-def default_comparison(db: Database, f: Filters) -> tuple[str, ...]:
-    """The territory and its neighbours in the export ranking among territories of its kind."""
+def default_comparison(db: Reader, f: Filters) -> tuple[str, ...]:
+    """What Comparer opens with: a département beside its région and France; a région beside
+    France; France beside its three largest régions by exports of the period."""
     catalog = db.catalog()
-    ind = departement_indicators(db, f.year).table
     if f.kind == "departement":
-        values = ind.set_index("code")["exports"]
-    elif f.kind == "region":
-        values = ind.groupby("region")["exports"].sum()
-        values.index = "R" + values.index
-    else:
-        values = ind.groupby("region")["exports"].sum()
-        values.index = "R" + values.index
-        return tuple(values.sort_values(ascending=False).index[:3])
-    order = list(values.sort_values(ascending=False, kind="stable").index)
-    i = order.index(f.territory)
-    neighbours = [order[j] for j in (i - 1, i + 1) if 0 <= j < len(order)]
-    if len(neighbours) < 2:
-        neighbours = [order[j] for j in (i + 1, i + 2, i - 1, i - 2) if 0 <= j < len(order)][:2]
-    del catalog
-    return (f.territory, *neighbours)
+        return (f.territory, f"R{catalog.region_of(f.territory)}", "FR")
+    if f.kind == "region":
+        return (f.territory, "FR")
+    ind = departement_indicators(db, f.period).table
+    values = ind.groupby("region")["exports"].sum().sort_values(ascending=False, kind="stable")
+    return ("FR", *(f"R{r}" for r in values.index[:3]))

@@ -1,13 +1,20 @@
 """Tables as shown and downloaded: one model, three renderings (screen, CSV, XLSX).
 
 A ``Table`` is a DataFrame with French column names and raw numbers in the column's unit (M€
-values exact to the euro, ratios as fractions), plus the kind of each numeric column. The screen
-formats the numbers the French way without changing them (sorting stays numeric); the CSV and
-XLSX files hold the same rows, columns and numbers.
+values exact to the euro, ratios as fractions), plus the kind of each column. The screen formats
+the numbers the French way without changing them (sorting stays numeric).
 
-CSV for French Excel: ``;`` separator, decimal comma, no thousands separator, UTF-8 with BOM,
-CRLF line ends. Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``,
-``-``, ``@``, tab or carriage return) are prefixed with an apostrophe.
+The CSV holds what the screen shows, in a form French Excel opens with a double click: M€ with
+the screen's one decimal, percentages as « 8,6 % » (not fractions), growth signed « +26,8 % »
+(with an ASCII minus, which Excel reads as negative), whole euros and tonnes as numbers without
+thousands separators, and codes that Excel would turn into numbers (``02``, ``0111``) written
+``="02"`` so that they stay text. ``;`` separator, decimal comma, UTF-8 with BOM, CRLF line ends.
+Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
+tab or carriage return) are prefixed with an apostrophe.
+
+The XLSX holds the same rows with raw numbers (exact to the euro) under number formats that
+display them as the screen does; codes are text cells. It is written by rustpy-xlsxwriter
+(Rust), row by row, so a France-wide table takes seconds and little memory.
 """
 
 from __future__ import annotations
@@ -15,23 +22,28 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import itertools
 import math
-import re
-import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from pathlib import Path
+from typing import BinaryIO, Literal
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils import get_column_letter
+from rustpy_xlsxwriter import FastExcel, Format
 
 from core.formatting import format_eur, format_number, format_percent
+from core.labels import slug
+from core.periods import Period
 from core.queries import PartnerBalance, ProductBreakdown, SankeyFlows
 
 # growth: a signed percentage (+5,1 %, −7,2 %), for changes on a previous year or a period.
-Kind = Literal["text", "meur", "eur", "pct1", "pct2", "growth", "ratio", "int", "index"]
+# code: text that looks like a number (département 02, CPF4 0111) and must stay text.
+# tonnes: a mass in tonnes (one decimal); per_kg: euros per kilogram (two decimals).
+Kind = Literal[
+    "text", "code", "meur", "eur", "pct1", "pct2", "growth", "ratio", "int", "index", "tonnes",
+    "per_kg",
+]  # fmt: skip
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 # Excel number formats per kind (shown with the user's locale separators).
@@ -44,7 +56,11 @@ _XLSX_FORMATS = {
     "ratio": "0.00",
     "int": "0",
     "index": "0.00",
+    "tonnes": "#,##0.0",
+    "per_kg": "#,##0.00",
 }
+# Decimals of each numeric kind on screen and in the CSV.
+_DECIMALS = {"meur": 1, "ratio": 2, "index": 2, "tonnes": 1, "per_kg": 2}
 
 
 @dataclass(frozen=True)
@@ -72,8 +88,8 @@ def display_value(value: object, kind: Kind) -> str:
         return format_percent(float(value), 2)
     if kind == "growth":
         return format_percent(float(value), 1, signed=True)
-    if kind in ("ratio", "index"):
-        return format_number(float(value), 2)
+    if kind in ("ratio", "index", "tonnes", "per_kg"):
+        return format_number(float(value), _DECIMALS[kind])
     if kind == "int":
         return format_number(int(value), 0)
     return str(value)
@@ -84,7 +100,7 @@ def styled(table: Table) -> pd.io.formats.style.Styler:
     formats = {
         col: functools.partial(_display, kind=table.kind(col))
         for col in table.frame.columns
-        if table.kind(col) != "text"
+        if table.kind(col) not in ("text", "code")
     }
     return table.frame.style.format(formats, na_rep="–")
 
@@ -98,37 +114,40 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def _csv_cell(value: object, kind: Kind) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if kind == "text" or isinstance(value, str):
-        return neutralise(str(value))
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if kind in ("int", "eur"):
-        return str(int(value))
-    # repr of a float is the shortest exact form: no figure is lost or invented.
-    text = repr(float(value))
-    if "e" in text or "E" in text:
-        text = f"{float(value):.12f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+# Codes Excel would change on opening: leading zeros (02, 0111), or digits with an exponent.
+_MANGLED_TEXT = r"^(0[0-9]+|[0-9]+[eE][0-9]+)$"
+
+
+def _decimal_text(values: pd.Series, decimals: int) -> pd.Series:
+    """``1234.56`` → ``1234,6`` (decimal comma, no thousands separator, ASCII minus)."""
+    return values.map(lambda v: f"{v:.{decimals}f}".replace(".", ","))
 
 
 def _csv_column(values: pd.Series, kind: Kind) -> pd.Series:
-    """One column as CSV text, vectorised (a France-level download has ~700 000 rows)."""
+    """One column as CSV text, as the screen shows it, vectorised (a download may have
+    hundreds of thousands of rows)."""
     missing = values.isna()
-    if kind == "text" or values.dtype == object or pd.api.types.is_string_dtype(values):
-        if pd.api.types.is_bool_dtype(values):
-            return values.map({True: "oui", False: "non"}).where(~missing, "")
+    if pd.api.types.is_bool_dtype(values):
+        return values.map({True: "oui", False: "non"}).where(~missing, "")
+    if kind in ("text", "code") or values.dtype == object or pd.api.types.is_string_dtype(values):
         text = values.astype(object).where(~missing, "").astype(str)
         risky = text.str.startswith(FORMULA_START)
-        return text.where(~risky, "'" + text)
-    if pd.api.types.is_bool_dtype(values):
-        return values.map({True: "oui", False: "non"})
+        text = text.where(~risky, "'" + text)
+        if kind == "code":
+            # Excel would read 02 as 2 and 0111 as 111: a constant formula keeps the text.
+            numeric = text.str.match(_MANGLED_TEXT)
+            text = text.where(~numeric, '="' + text + '"')
+        return text.where(~missing, "")
+    numbers = values.astype("float64")
     if kind in ("int", "eur"):
-        text = values.astype("float64").fillna(0).round().astype("int64").astype(str)
+        text = numbers.fillna(0).round().astype("int64").astype(str)
+    elif kind in ("pct1", "pct2", "growth"):
+        decimals = 2 if kind == "pct2" else 1
+        text = _decimal_text(numbers.fillna(0) * 100, decimals) + " %"
+        if kind == "growth":
+            text = text.where(numbers.fillna(0) < 0, "+" + text)
     else:
-        text = values.astype("float64").map(lambda v: _csv_cell(v, kind))
+        text = _decimal_text(numbers.fillna(0), _DECIMALS.get(kind, 2))
     return text.where(~missing, "")
 
 
@@ -164,58 +183,71 @@ def to_xlsx(table: Table, sheet: str = "Données") -> bytes:
 
 
 def to_xlsx_parts(parts: Iterable[Table], sheet: str = "Données") -> bytes:
-    """The workbook of consecutive parts of one table (same columns) on one sheet.
-
-    Written in openpyxl's streaming mode so that a France-level download (hundreds of thousands
-    of rows) stays within memory.
-    """
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet[:31])
-    for i, part in enumerate(parts):
-        if i == 0:
-            _xlsx_header(ws, part)
-        _xlsx_rows(ws, part)
+    """The workbook of consecutive parts of one table (same columns) on one sheet, in memory.
+    For a large table write it to a file with ``write_xlsx`` instead."""
     buffer = io.BytesIO()
-    wb.save(buffer)
+    write_xlsx(parts, buffer, sheet)
     return buffer.getvalue()
 
 
-def _xlsx_header(ws: object, table: Table) -> None:
-    for idx, column in enumerate(table.frame.columns, start=1):
-        width = max(len(str(column)), 10) + 2
-        ws.column_dimensions[get_column_letter(idx)].width = min(width, 60)
-    ws.freeze_panes = "A2"
-    ws.append([neutralise(str(c)) for c in table.frame.columns])
+def write_xlsx(parts: Iterable[Table], target: str | Path | BinaryIO, sheet: str = "Données") -> int:
+    """Write consecutive parts of one table (same columns) as one sheet to ``target`` (a path
+    or a binary file), streaming row by row; returns the number of data rows written."""
+    parts = iter(parts)
+    first = next(parts, None)
+    if first is None:
+        first = Table(pd.DataFrame())
+    columns = [neutralise(str(c)) for c in first.frame.columns]
+    kinds = [first.kind(c) for c in first.frame.columns]
+    written = 0
+
+    def rows() -> Iterator[dict[str, object]]:
+        nonlocal written
+        for part in itertools.chain([first], parts):
+            values = []
+            for column, kind in zip(part.frame.columns, kinds, strict=True):
+                series = part.frame[column]
+                if kind in ("text", "code") or series.dtype == object:
+                    cells = [
+                        None if _missing(v) else (("oui" if v else "non") if isinstance(v, bool)
+                                                  else neutralise(str(v)))
+                        for v in series.tolist()
+                    ]  # fmt: skip
+                elif pd.api.types.is_bool_dtype(series):
+                    cells = ["oui" if v else "non" for v in series.tolist()]
+                else:
+                    floats = series.astype("float64")
+                    if kind in ("int", "eur"):
+                        cells = [None if math.isnan(v) else int(v) for v in floats.tolist()]
+                    else:
+                        cells = [None if math.isnan(v) else v for v in floats.tolist()]
+                values.append(cells)
+            for row in zip(*values, strict=True):
+                written += 1
+                yield dict(zip(columns, row, strict=True))
+
+    formats = {
+        column: Format().set_num_format(_XLSX_FORMATS[kind])
+        for column, kind in zip(columns, kinds, strict=True)
+        if kind in _XLSX_FORMATS
+    }
+    widths = {column: min(max(len(column), 10) + 2, 60) for column in columns}
+    workbook = FastExcel(target, columns=columns).freeze(row=1, col=0)
+    workbook.sheet(sheet[:31], rows(), column_formats=formats, column_widths=widths).save()
+    return written
 
 
-def _xlsx_rows(ws: object, table: Table) -> None:
-    kinds = [table.kind(c) for c in table.frame.columns]
-    for row in table.frame.itertuples(index=False, name=None):
-        out: list[object] = []
-        for value, kind in zip(row, kinds, strict=True):
-            if value is None or (isinstance(value, float) and math.isnan(value)):
-                out.append(None)
-            elif kind == "text" or isinstance(value, str):
-                out.append(neutralise(str(value)))
-            elif isinstance(value, bool):
-                out.append("oui" if value else "non")
-            else:
-                cell = WriteOnlyCell(ws, int(value) if kind in ("int", "eur") else float(value))
-                if kind in _XLSX_FORMATS:
-                    cell.number_format = _XLSX_FORMATS[kind]
-                out.append(cell)
-        ws.append(out)
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def slug(text: str) -> str:
-    """`Val-d'Oise` → `val-d-oise`; `Île-de-France` → `ile-de-france`."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-
-
-def file_name(view: str, territory_code: str, territory_name: str, year: int, ext: str) -> str:
-    """`partenaires_93-seine-saint-denis_2024.csv`: says view, territory and year."""
-    return f"{slug(view)}_{slug(territory_code)}-{slug(territory_name)}_{year}.{ext}"
+def file_name(
+    view: str, territory_code: str, territory_name: str, period: Period | int, ext: str
+) -> str:
+    """`partenaires_93-seine-saint-denis_2024.csv`, `…_2025-T1-T2.csv`: view, territory and
+    period."""
+    when = period.slug if isinstance(period, Period) else str(period)
+    return f"{slug(view)}_{slug(territory_code)}-{slug(territory_name)}_{when}.{ext}"
 
 
 def meur(values: pd.Series) -> pd.Series:
@@ -250,8 +282,32 @@ def kpi_columns(frame: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 # --- The tables of the analysis pages -------------------------------------------------------
-MEUR_CAPTION = "Valeurs en millions d'euros courants (exactes à l'euro dans les fichiers)."
+MEUR_CAPTION = (
+    "Valeurs en millions d'euros courants, arrondies au dixième comme à l'écran (exactes à "
+    "l'euro dans le fichier Excel)."
+)
+MASS_CAPTION = (
+    "Masses en tonnes ; valeur au kilogramme en euros (– quand la masse est nulle, comme pour "
+    "l'électricité)."
+)
 FLOW_WORDS = {"export": "Exportations", "import": "Importations"}
+MASS_KINDS: dict[str, Kind] = {
+    "Importations (t)": "tonnes",
+    "Exportations (t)": "tonnes",
+    "Importations (€/kg)": "per_kg",
+    "Exportations (€/kg)": "per_kg",
+}
+
+
+def mass_columns(t: pd.DataFrame) -> dict[str, pd.Series]:
+    """Tonnes and euros per kilogram of each flow, from ``imports_kg``, ``exports_kg``,
+    ``imports_per_kg`` and ``exports_per_kg`` (see ``queries``)."""
+    return {
+        "Importations (t)": t["imports_kg"].astype("float64") / 1000,
+        "Exportations (t)": t["exports_kg"].astype("float64") / 1000,
+        "Importations (€/kg)": t["imports_per_kg"],
+        "Exportations (€/kg)": t["exports_per_kg"],
+    }
 
 
 def partner_table(balance: PartnerBalance, view: str = "partenaires") -> Table:
@@ -269,19 +325,22 @@ def partner_table(balance: PartnerBalance, view: str = "partenaires") -> Table:
             "Taux de couverture": t["coverage"],
             "Part des importations": t["share_imports"],
             "Part des exportations": t["share_exports"],
+            **mass_columns(t),
         }
     )
     kinds: dict[str, Kind] = {
+        "Code": "code",
         "Importations (M€)": "meur",
         "Exportations (M€)": "meur",
         "Solde (M€)": "meur",
         "Taux de couverture": "pct1",
         "Part des importations": "pct1",
         "Part des exportations": "pct1",
+        **MASS_KINDS,
     }
     caption = (
         f"{MEUR_CAPTION} Taux de couverture : exportations rapportées aux importations ; "
-        "parts dans le total du territoire, tous pays confondus."
+        f"parts dans le total du territoire, tous pays confondus. {MASS_CAPTION}"
     )
     return Table(frame.reset_index(drop=True), kinds, view, caption)
 
@@ -299,24 +358,30 @@ def product_table(breakdown: ProductBreakdown, view: str | None = None) -> Table
         "Solde (M€)": meur(t["balance"]),
         "Part des importations": t["share_imports"],
         "Part des exportations": t["share_exports"],
+        **mass_columns(t),
     }
     # Parents last: long labels would push the figures out of sight.
-    if breakdown.level == "A129":
+    if breakdown.level == "CPF4":
+        columns["Produit A129"] = t["a129"] + " – " + t["a129_label"]
+    if breakdown.level in ("A129", "CPF4"):
         columns["Branche A38"] = t["a38"] + " – " + t["a38_label"]
-    if breakdown.level in ("A38", "A129"):
+    if breakdown.level in ("A38", "A129", "CPF4"):
         columns["Secteur A17"] = t["a17"] + " – " + t["a17_label"]
     kinds: dict[str, Kind] = {
+        f"Code {breakdown.level}": "code",
         "Importations (M€)": "meur",
         "Exportations (M€)": "meur",
         "Solde (M€)": "meur",
         "Part des importations": "pct1",
         "Part des exportations": "pct1",
+        **MASS_KINDS,
     }
     return Table(
         pd.DataFrame(columns).reset_index(drop=True),
         kinds,
         view or f"produits-{breakdown.level}",
-        f"{MEUR_CAPTION} Parts calculées sur le total du territoire pour chaque flux.",
+        f"{MEUR_CAPTION} Parts calculées sur le total du territoire pour chaque flux. "
+        f"{MASS_CAPTION}",
     )
 
 
@@ -347,34 +412,53 @@ def flow_table(flows: SankeyFlows, view: str | None = None) -> Table:
 # Value early so the grid shows it without scrolling sideways.
 ROW_COLUMNS = {
     "year": "Année",
+    "quarter": "Trimestre",
     "flow": "Flux",
     "country": "Pays",
     "country_name": "Nom du pays",
-    "product": "Produit (A129)",
+    "product": "Produit (CPF4)",
     "product_label": "Libellé du produit",
     "value_eur": "Valeur (€)",
+    "mass_kg": "Masse (kg)",
     "dept": "Département",
     "dept_name": "Nom du département",
+    "a129": "Produit (A129)",
     "a38": "Branche (A38)",
     "a17": "Secteur (A17)",
+}
+ROW_KINDS: dict[str, Kind] = {
+    "Année": "code",
+    "Trimestre": "code",
+    "Valeur (€)": "eur",
+    "Masse (kg)": "eur",
+    "Pays": "code",
+    "Produit (CPF4)": "code",
+    "Département": "code",
+    "Produit (A129)": "code",
+    "Branche (A38)": "code",
+    "Secteur (A17)": "code",
 }
 
 
 def rows_table(rows: pd.DataFrame, view: str = "donnees") -> Table:
-    """The detail rows (``queries.trade_rows``) with French names; values in whole euros."""
-    frame = rows.rename(columns=ROW_COLUMNS)[list(ROW_COLUMNS.values())].copy()
+    """The detail rows (``queries.trade_rows``) with French names; values in whole euros and
+    masses in kilograms, as the customs publish them. France's rows have no département."""
+    present = {k: v for k, v in ROW_COLUMNS.items() if k in rows.columns}
+    frame = rows.rename(columns=present)[list(present.values())].copy()
     frame["Flux"] = frame["Flux"].map(FLOW_WORDS).fillna(frame["Flux"])
+    grain = "département, " if "dept" in rows.columns else "(France entière : départements sommés), "
     return Table(
         frame.reset_index(drop=True),
-        {"Année": "int", "Valeur (€)": "eur"},
+        {k: v for k, v in ROW_KINDS.items() if k in frame.columns},
         view,
-        "Valeurs en euros courants ; une ligne par flux, département, produit A129 et pays.",
+        f"Valeurs en euros courants, masses en kilogrammes ; une ligne par trimestre, flux, "
+        f"{grain}produit CPF4 et pays.",
     )
 
 
 GROUPINGS = {
     "pays": (["country", "country_name"], ["Pays", "Nom du pays"]),
-    "produits": (["product", "product_label"], ["Produit (A129)", "Libellé du produit"]),
+    "produits": (["product", "product_label"], ["Produit (CPF4)", "Libellé du produit"]),
 }
 
 
@@ -391,6 +475,8 @@ def grouped_rows_table(rows: pd.DataFrame, by: str, view: str | None = None) -> 
                              "value_eur": pd.Series(dtype="int64")})  # fmt: skip
     if "n" not in rows.columns:
         rows = rows.assign(n=1)
+    if "mass_kg" not in rows.columns:
+        rows = rows.assign(mass_kg=pd.NA)
     wide = (
         rows.pivot_table(index=keys, columns="flow", values="value_eur", aggfunc="sum")
         .reindex(columns=["import", "export"])
@@ -398,8 +484,15 @@ def grouped_rows_table(rows: pd.DataFrame, by: str, view: str | None = None) -> 
         .astype("int64")
         .reset_index()
     )
+    mass = (
+        rows.assign(mass_kg=rows["mass_kg"].astype("float64"))
+        .pivot_table(index=keys, columns="flow", values="mass_kg", aggfunc="sum")
+        .reindex(columns=["import", "export"])
+        .add_suffix("_kg")
+        .reset_index()
+    )
     counts = rows.groupby(keys)["n"].sum().reset_index()
-    wide = wide.merge(counts, on=keys, how="left")
+    wide = wide.merge(mass, on=keys, how="left").merge(counts, on=keys, how="left")
     wide = wide.assign(_volume=wide["import"] + wide["export"])
     wide = wide.sort_values(["_volume", keys[0]], ascending=[False, True])
     frame = pd.DataFrame(
@@ -409,17 +502,23 @@ def grouped_rows_table(rows: pd.DataFrame, by: str, view: str | None = None) -> 
             "Importations (€)": wide["import"],
             "Exportations (€)": wide["export"],
             "Solde (€)": wide["export"] - wide["import"],
+            "Importations (t)": wide["import_kg"] / 1000,
+            "Exportations (t)": wide["export_kg"] / 1000,
             "Nombre de lignes": wide["n"],
         }
     )
     return Table(
         frame.reset_index(drop=True),
         {
+            names[0]: "code",
             "Importations (€)": "eur",
             "Exportations (€)": "eur",
             "Solde (€)": "eur",
+            "Importations (t)": "tonnes",
+            "Exportations (t)": "tonnes",
             "Nombre de lignes": "int",
         },
         view or f"donnees-par-{by}",
-        "Valeurs en euros courants, sommes des lignes correspondant aux filtres.",
+        "Valeurs en euros courants, masses en tonnes, sommes des lignes correspondant aux "
+        "filtres.",
     )

@@ -3,7 +3,8 @@ their key figures, top partners, top products and balance on the same scales.
 
 Page parameter in the URL: ``comparer``, comma-separated territory codes (``93,95,59``,
 ``R11,R32``, ``FR``). Unknown codes are ignored with a French notice; without a valid list the
-page compares the territory with its neighbours in the export ranking.
+page compares a département with its région and France, a région with France, and France with
+its three largest régions (and says so).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from core import cache, charts_trends, tables
-from core.filters import FLOW_LABELS, normalise_territory
+from core.filters import FLOW_LABELS, normalise_territory, quote
 from pages import shared
 from pages.tables import show_table
 
@@ -40,8 +41,10 @@ def parse(raw: str | None) -> tuple[list[str], list[str]]:
     notices = []
     if unknown:
         notices.append(
-            f"Territoires inconnus ignorés dans « comparer » : {', '.join(unknown)}. "
-            "Utilisez des codes de département (93, 2A), de région (R11) ou FR."
+            f"Territoires inconnus ignorés dans « comparer » : "
+            f"{', '.join(quote(u) for u in unknown[:4])}"
+            + (f" et {len(unknown) - 4} autres" if len(unknown) > 4 else "")
+            + ". Utilisez des codes de département (93, 20, 971), de région (R11) ou FR."
         )
     if len(codes) > MAX_TERRITORIES:
         notices.append(
@@ -72,7 +75,7 @@ def share_table(frame: pd.DataFrame, what: str, view: str) -> tables.Table:
         out,
         kinds,
         view=view,
-        caption=f"{FLOW_LABELS[filters.flow].capitalize()} {filters.year}, millions d'euros "
+        caption=f"{FLOW_LABELS[filters.flow].capitalize()} {filters.period.label}, millions d'euros "
         "courants et part du total de chaque territoire ; « Autres » complète chaque total.",
     )
 
@@ -97,10 +100,9 @@ with shared.guard():
             codes = list(cache.default_comparison(filters))
         ss[KEY] = codes
         ss[SEEDED] = True
-    for notice in notices:
-        st.warning(notice, icon=":material/link_off:")
+    shared.show_notices(notices)
 
-    st.title(f"Comparer des territoires en {filters.year}")
+    st.title(f"Comparer des territoires {filters.period.phrase}")
     st.caption(f"Comparer · {filters.describe(catalog)}")
     codes = st.multiselect(
         "Territoires comparés (de 2 à 4)",
@@ -110,6 +112,17 @@ with shared.guard():
         max_selections=MAX_TERRITORIES,
     )
     ss[LAST] = list(codes)
+    default = list(cache.default_comparison(filters))
+    if list(codes) == default:
+        why = {
+            "departement": "le département, sa région et la France entière",
+            "region": "la région et la France entière",
+            "france": "la France entière et ses trois premières régions exportatrices",
+        }[filters.kind]
+        st.caption(
+            f"Comparaison proposée par défaut : {why}. Ajoutez ou retirez des territoires "
+            "ci-dessus ; le lien de la page garde votre choix."
+        )
     shared.sync_url({"comparer": ",".join(codes)}, owned=["comparer"])
     if len(codes) < 2:
         st.info("Choisissez au moins deux territoires à comparer.")
@@ -132,7 +145,8 @@ with shared.guard():
             kpi_frame,
             tables.KPI_KINDS,
             view="comparer-chiffres-cles",
-            caption=f"{filters.year}, millions d'euros courants ; évolutions sur un an.",
+            caption=f"{filters.period.label}, millions d'euros courants ; évolutions par "
+            "rapport aux mêmes trimestres de l'année précédente.",
         ),
         filters,
         label_of_page,

@@ -1,6 +1,7 @@
 """Données: the rows behind the current filters in a grid (streamlit-aggrid), downloadable.
 
-Three views (URL ``vue``): ``lignes`` (one row per flow × département × product × country),
+Three views (URL ``vue``): ``lignes`` (the customs' rows: one per quarter × département × CPF4
+product × partner, of the chosen flow; for France the national rows, départements summed),
 ``pays`` and ``produits`` (the rows summed by partner or by product). The grid sorts, filters
 and pages in the browser; for a large territory it shows the largest rows only (say so), while
 the CSV/XLSX downloads hold every row of the filters.
@@ -14,6 +15,7 @@ import streamlit as st
 from st_aggrid import AgGrid, GridOptionsBuilder, JsCode
 
 from core import cache, tables
+from core.filters import FLOW_LABELS
 from core.formatting import format_meur, format_number
 from pages import shared
 from pages.tables import caveat, download_buttons, page_choice
@@ -96,7 +98,7 @@ catalog = cache.catalog()
 
 with shared.guard():
     name = catalog.territory_name(filters.territory)
-    st.title(f"{name} : données détaillées {filters.year}")
+    st.title(f"{name} : données détaillées {filters.period.label}")
     st.caption(f"Données · {filters.describe(catalog)}")
     view = page_choice("vue", "Présentation", VIEW_LABELS, "lignes")
 
@@ -104,7 +106,7 @@ with shared.guard():
     if summary.rows == 0:
         st.info(
             "Aucune ligne ne correspond aux filtres choisis : élargissez la sélection de pays "
-            "ou de produits, ou changez d'année."
+            "ou de produits, ou changez de période ou de flux."
         )
         st.stop()
 
@@ -129,10 +131,16 @@ with shared.guard():
         def build() -> list[tables.Table]:
             return [grouped]
 
+    total = summary.exports if filters.flow == "export" else summary.imports
     st.markdown(
-        f"**{format_number(summary.rows)} lignes** correspondent aux filtres : exportations "
-        f"{format_meur(summary.exports)}, importations {format_meur(summary.imports)}."
+        f"**{format_number(summary.rows)} lignes** de {FLOW_LABELS[filters.flow]} "
+        f"correspondent aux filtres, pour un total de {format_meur(total)}."
     )
+    if not summary.has_dept:
+        st.caption(
+            "France entière : chaque ligne somme les départements (trimestre, produit, pays). "
+            "Choisissez une région ou un département pour les lignes départementales."
+        )
     caveat()
     if n > GRID_MAX_ROWS:
         st.warning(

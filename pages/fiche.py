@@ -49,19 +49,19 @@ def show_block(block: fiche_doc.Block, key: str) -> None:
 filters = shared.current_filters()
 
 with shared.guard():
-    territory, year = filters.territory, filters.year
-    fiche = cache.fiche(territory, year)
+    territory, period = filters.territory, filters.period
+    fiche = cache.fiche(territory, period)
     st.caption(fiche.kicker)
     st.title(fiche.heading)
     st.caption(
-        f"Fiche territoriale · {fiche.name}, données {year} · seuls les filtres Territoire et "
-        "Année s'appliquent à la fiche."
+        f"Fiche territoriale · {fiche.name}, données {period.label} · seuls les filtres "
+        "Territoire et Période s'appliquent à la fiche."
     )
 
     c1, c2, _ = st.columns([1, 1, 2])
     c1.download_button(
         "Télécharger la fiche (HTML)",
-        data=lambda: cache.fiche_html(territory, year),
+        data=lambda: cache.fiche_html(territory, period),
         file_name=f"{fiche.file_stem}.html",
         mime=HTML_MIME,
         key="fiche_html",
@@ -74,7 +74,7 @@ with shared.guard():
     else:
         c2.download_button(
             "Télécharger la fiche (PDF)",
-            data=lambda: cache.fiche_pdf(territory, year),
+            data=lambda: cache.fiche_pdf(territory, period),
             file_name=f"{fiche.file_stem}.pdf",
             mime=PDF_MIME,
             key="fiche_pdf",

@@ -54,7 +54,7 @@ catalog = cache.catalog()
 with shared.guard():
     name = catalog.territory_name(filters.territory)
     flow = filters.flow
-    st.title(f"{name} : {SHORT_TITLES[flow].lower()} en {filters.year}")
+    st.title(f"{name} : {SHORT_TITLES[flow].lower()} {filters.period.phrase}")
     st.caption(f"Flux · {filters.describe(catalog)}")
 
     flows = cache.sankey_flows(filters)
@@ -66,7 +66,7 @@ with shared.guard():
         st.stop()
 
     st.markdown(INTROS[flow].format(n=filters.top))
-    st.subheader(f"{TITLES[flow]}, {name} (en valeur, {filters.year})")
+    st.subheader(f"{TITLES[flow]}, {name} (en valeur, {filters.period.label})")
     caveat()
     show_chart(
         charts.sankey(flows, height=640),
@@ -104,7 +104,7 @@ with shared.guard():
                 scope_name = catalog.territory_name(code)
                 scope_flows = cache.sankey_flows(scope)
                 place = "France entière" if code == "FR" else scope_name
-                st.markdown(f"**{SHORT_TITLES[flow]}, {place} (en valeur, {filters.year})**")
+                st.markdown(f"**{SHORT_TITLES[flow]}, {place} (en valeur, {filters.period.label})**")
                 show_chart(
                     charts.sankey(scope_flows, height=560, label_width=60),
                     f"flux-{flow}",

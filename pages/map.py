@@ -20,7 +20,7 @@ PLOT_CONFIG = {"displaylogo": False, "scrollZoom": False}
 INDICATOR_LABELS = {k: v[1] for k, v in INDICATORS.items()}
 
 with shared.guard():
-    st.title(f"Carte des départements, {filters.year}")
+    st.title(f"Carte des départements, {filters.period.label}")
     st.caption(f"Carte · {filters.describe(catalog)}")
     shared.page_param("indicateur", list(INDICATORS), "exportations", INDICATOR_LABELS)
     indicator = st.selectbox(
@@ -29,11 +29,12 @@ with shared.guard():
     shared.sync_url({"indicateur": indicator}, owned=["indicateur"])
     column, label, kind = INDICATORS[indicator]
 
-    ind = cache.departement_indicators(filters.year)
-    if column.startswith("growth") and ind.prev_year is None:
+    ind = cache.departement_indicators(filters.period)
+    if column.startswith("growth") and ind.prev_period is None:
         st.info(
-            f"{filters.year} est la première année chargée : pas d'évolution à cartographier. "
-            "Choisissez une année plus récente ou un autre indicateur."
+            f"Les mêmes trimestres de l'année précédant {filters.period.label} ne sont pas "
+            "chargés : pas d'évolution à cartographier. Choisissez une période plus récente ou "
+            "un autre indicateur."
         )
         st.stop()
 
@@ -55,7 +56,7 @@ with shared.guard():
         else "du plus clair (faible) au plus foncé (élevé)"
     )
     st.caption(
-        f"Clé de lecture : chaque département est coloré selon « {label} » en {filters.year}, "
+        f"Clé de lecture : chaque département est coloré selon « {label} » {filters.period.phrase}, "
         f"{scale_note} ; les valeurs extrêmes (au-delà du 95e centile) prennent la couleur du "
         "bout de l'échelle. Le territoire choisi est entouré d'orange. Les départements "
         "d'outre-mer figurent en encart à gauche (hors échelle). Survolez un département "
@@ -82,7 +83,7 @@ with shared.guard():
             frame,
             {"Rang": "int", frame.columns[-1]: kind},
             view=f"carte-{indicator}",
-            caption=f"{label}, {filters.year} ; rangs ex aequo partagés.",
+            caption=f"{label}, {filters.period.label} ; rangs ex aequo partagés.",
         ),
         filters,
         catalog.territory_name(filters.territory),

@@ -10,7 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from core import cache, tables, texts
-from core.formatting import format_meur, format_percent, format_rank
+from core.formatting import format_meur, format_number, format_percent, format_rank
+from core.labels import md
+from core.periods import Period
 from pages import shared
 from pages.tables import show_table
 
@@ -18,41 +20,43 @@ filters = shared.current_filters()
 catalog = cache.catalog()
 
 
-def change(change: float | None, prev_year: int | None, colored: bool = True) -> dict:
+def change(change: float | None, prev: Period | None, colored: bool = True) -> dict:
     """st.metric arguments for the change on the previous year.
 
     The arrow and colour are set from the sign explicitly: Streamlit reads the sign from an
     ASCII hyphen, and French typography writes the typographic minus.
     """
-    if change is None or prev_year is None:
+    if change is None or prev is None:
         return {}
     up = change >= 0
     return {
         "delta": format_percent(change, 1, signed=True),
         "delta_arrow": "up" if up else "down",
         "delta_color": ("green" if up else "red") if colored else "gray",
-        "delta_description": f"par rapport à {prev_year}",
+        "delta_description": f"par rapport à {prev.label}",
     }
 
 
 with shared.guard():
     k = cache.kpis(filters)
-    st.title(f"{k.name} : commerce extérieur en {k.year}")
+    st.title(f"{k.name} : commerce extérieur {k.period.phrase}")
     st.caption(f"Vue d'ensemble · {filters.describe(catalog)}")
+    if k.period.note:
+        st.info(k.period.note, icon=":material/event_busy:")
 
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(
         "Exportations",
         format_meur(k.exports),
         help="Valeur des biens exportés depuis le territoire (FAB), en millions d'euros.",
-        **change(k.change_exports, k.prev_year),
+        **change(k.change_exports, k.prev_period),
     )
     c2.metric(
         "Importations",
         format_meur(k.imports),
         help="Valeur des biens importés dans le territoire (CAF), en millions d'euros.",
         # More imports is neither good nor bad news: no colour.
-        **change(k.change_imports, k.prev_year, colored=False),
+        **change(k.change_imports, k.prev_period, colored=False),
     )
     c3.metric(
         "Solde commercial",
@@ -128,29 +132,34 @@ with shared.guard():
             frame,
             tables.KPI_KINDS,
             view="vue-d-ensemble",
-            caption=f"Millions d'euros courants, {k.year}. Taux de couverture : exportations / importations.",
+            caption=f"Millions d'euros courants, {k.period.label}. Taux de couverture : "
+            "exportations / importations.",
         ),
         filters,
         k.name,
         key="overview_comparison",
     )
 
-    if k.kind == "departement":
-        st.subheader("Territoires d'industrie du département")
+    if k.kind != "france":
+        where = "du département" if k.kind == "departement" else "de la région"
+        star = "\\*" if k.territoires_hidden else ""
+        st.subheader(f"Principaux Territoires d'industrie {where}{star}")
         if k.territoires:
             st.markdown(
                 "\n".join(
-                    f"- {name} ({n} communes dans le département)" for name, n in k.territoires
+                    f"- {md(name)} ({format_number(n)} communes "
+                    f"{'dans le département' if k.kind == 'departement' else 'dans la région'})"
+                    for name, n in k.territoires
                 )
             )
             if note := texts.territoires_footnote(k.territoires_hidden):
-                st.caption(note)
+                st.caption(md(note))
         else:
             st.caption(
-                "Aucun Territoire d'industrie n'est enregistré pour ce département dans les "
-                "données chargées (la liste ANCT peut être chargée depuis « Sources de données »)."
+                f"Aucun Territoire d'industrie ne compte au moins 5 communes ou 20 % de sa "
+                f"population {'dans ce département' if k.kind == 'departement' else 'dans cette région'}."
             )
-    elif k.kind == "region":
+    if k.kind == "region":
         depts = [f"{c} – {n}" for c, (n, r) in catalog.departements.items() if r == k.territory[1:]]
         st.subheader("Départements de la région")
-        st.markdown(", ".join(depts))
+        st.markdown(md(", ".join(depts)))

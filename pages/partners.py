@@ -21,7 +21,7 @@ catalog = cache.catalog()
 
 with shared.guard():
     name = catalog.territory_name(filters.territory)
-    st.title(f"{name} : balance commerciale territoriale en {filters.year}")
+    st.title(f"{name} : balance commerciale territoriale {filters.period.phrase}")
     st.caption(f"Partenaires · {filters.describe(catalog)}")
 
     zone = page_choice("zone", "Zone des pays partenaires", ZONE_LABELS, "tous")
@@ -37,7 +37,7 @@ with shared.guard():
 
     view = f"partenaires{'-' + zone if zone != 'tous' else ''}"
     st.subheader(
-        f"Principaux pays à l'import et à l'export{ZONE_SUFFIX[zone]}, {name} ({filters.year})"
+        f"Principaux pays à l'import et à l'export{ZONE_SUFFIX[zone]}, {name} ({filters.period.label})"
     )
     caveat()
     show_chart(
@@ -56,7 +56,7 @@ with shared.guard():
     )
 
     st.subheader(
-        f"Solde commercial par pays partenaire{ZONE_SUFFIX[zone]}, {name} ({filters.year})"
+        f"Solde commercial par pays partenaire{ZONE_SUFFIX[zone]}, {name} ({filters.period.label})"
     )
     show_chart(
         charts.partner_map(balance, geojson=geo.world_countries()),

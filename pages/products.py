@@ -19,7 +19,7 @@ catalog = cache.catalog()
 
 with shared.guard():
     name = catalog.territory_name(filters.territory)
-    st.title(f"{name} : principales activités en {filters.year}")
+    st.title(f"{name} : principales activités {filters.period.phrase}")
     st.caption(f"Produits · {filters.describe(catalog)}")
 
     detail = cache.product_breakdown(filters, "A129")
@@ -30,7 +30,7 @@ with shared.guard():
         )
         st.stop()
 
-    st.subheader(f"Principales activités à l'import et à l'export, {name} ({filters.year})")
+    st.subheader(f"Principales activités à l'import et à l'export, {name} ({filters.period.label})")
     caveat()
     show_chart(
         charts.product_treemap(detail, filters.level),
@@ -50,7 +50,7 @@ with shared.guard():
     )
 
     breakdown = cache.product_breakdown(filters, filters.level)
-    st.subheader(f"Solde commercial par produit, niveau {filters.level}, {name} ({filters.year})")
+    st.subheader(f"Solde commercial par produit, niveau {filters.level}, {name} ({filters.period.label})")
     show_chart(
         charts.product_balance_bars(breakdown, top=filters.top),
         f"solde-produits-{filters.level}",

@@ -50,7 +50,12 @@ def ranking_table(r, column: str) -> tables.Table:
     caption = (
         f"Classement sur « {INDICATOR_LABELS[indicator]} » ; millions d'euros courants ; rangs "
         "ex aequo partagés (1, 2, 2, 4)"
-        + (f" ; évolutions par rapport à {r.prev_year}." if r.prev_year else ".")
+        + (
+            f" ; évolutions par rapport à {r.prev_period.label} (mêmes trimestres)."
+            if r.prev_period
+            else "."
+        )
+        + (f" {r.period.note}" if r.period.note else "")
     )
     return tables.Table(
         frame.reset_index(drop=True), kinds, view=f"classement-{indicator}", caption=caption
@@ -58,7 +63,7 @@ def ranking_table(r, column: str) -> tables.Table:
 
 
 with shared.guard():
-    st.title(f"Classement des départements en {filters.year}")
+    st.title(f"Classement des départements {filters.period.phrase}")
     st.caption(f"Classements · {filters.describe(catalog)}")
     c1, c2 = st.columns([1, 2])
     with c1:
@@ -90,8 +95,11 @@ with shared.guard():
     st.subheader(
         f"{label} : départements {'de France' if r.scope == 'france' else 'de la région ' + r.scope_name}"
     )
-    if column.startswith("growth") and r.prev_year is None:
-        st.info(f"{r.year} est la première année chargée : pas d'évolution à classer.")
+    if column.startswith("growth") and r.prev_period is None:
+        st.info(
+            f"Les mêmes trimestres de l'année précédant {r.period.label} ne sont pas chargés : "
+            "pas d'évolution à classer."
+        )
 
     if r.selected is not None:
         row = r.table[r.table["code"] == r.selected].iloc[0]

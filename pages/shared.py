@@ -36,7 +36,7 @@ _SEEDED = "_filters_seeded_from_url"
 _NOTICES = "_url_notices"
 _WIDGETS = {
     "territory": "f_territoire",
-    "year": "f_annee",
+    "period": "f_annee",
     "flow": "f_flux",
     "level": "f_niveau",
     "top": "f_top",
@@ -66,12 +66,17 @@ def sidebar_filters(catalog: Catalog) -> tuple[Filters, list[str]]:
         filters, notices = Filters.from_query_params(st.query_params.to_dict(), catalog)
         for field, key in _WIDGETS.items():
             value = getattr(filters, field)
+            if field == "period":
+                value = value.token
             ss[key] = list(value) if isinstance(value, tuple) else value
         ss[_SEEDED] = True
         ss[_NOTICES] = notices
 
     country_names = dict(zip(catalog.countries["code"], catalog.countries["name_fr"], strict=True))
-    product_labels = dict(zip(catalog.products["code"], catalog.products["label"], strict=True))
+    a129 = catalog.products.drop_duplicates("a129")
+    product_labels = dict(zip(a129["a129"], a129["a129_label"], strict=True)) | dict(
+        zip(catalog.products["code"], catalog.products["label"], strict=True)
+    )
     with st.sidebar:
         st.header("Filtres")
         st.selectbox(
@@ -81,7 +86,18 @@ def sidebar_filters(catalog: Catalog) -> tuple[Filters, list[str]]:
             key=_WIDGETS["territory"],
             help="France entière, une région ou un département (tapez pour chercher).",
         )
-        st.selectbox("Année", list(reversed(catalog.years)), key=_WIDGETS["year"])
+        periods = {p.token: p for p in catalog.periods}
+        st.selectbox(
+            "Période",
+            list(periods),
+            format_func=lambda t: periods[t].label,
+            key=_WIDGETS["period"],
+            help=(
+                "Une année (partielle quand tous ses trimestres ne sont pas encore publiés, "
+                "comparée alors aux mêmes trimestres de l'année précédente) ou les 12 derniers "
+                "mois publiés."
+            ),
+        )
         st.radio(
             "Flux",
             ["export", "import"],
@@ -110,7 +126,7 @@ def sidebar_filters(catalog: Catalog) -> tuple[Filters, list[str]]:
                 placeholder="Tous les pays",
             )
             st.multiselect(
-                "Produits (A129)",
+                "Produits (A129 ou CPF4)",
                 list(product_labels),
                 format_func=lambda c: f"{c} – {product_labels[c]}",
                 key=_WIDGETS["products"],
@@ -119,7 +135,7 @@ def sidebar_filters(catalog: Catalog) -> tuple[Filters, list[str]]:
 
     filters = Filters(
         territory=ss[_WIDGETS["territory"]],
-        year=int(ss[_WIDGETS["year"]]),
+        period=periods[ss[_WIDGETS["period"]]],
         flow=ss[_WIDGETS["flow"]],
         level=ss[_WIDGETS["level"]],
         top=int(ss[_WIDGETS["top"]]),
@@ -219,8 +235,9 @@ def guard() -> Iterator[None]:
 
 
 def catalog_or_stop() -> Catalog:
+    """Pin this run's build (every query of the run reads it) and return its catalog."""
     try:
-        return cache.catalog()
+        return cache.begin_run().catalog()
     except DataUnavailable as exc:
         st.error(str(exc))
         st.stop()

@@ -54,7 +54,7 @@ def spec_table(spec, what: str) -> tables.Table:
 
 with shared.guard():
     name = catalog.territory_name(filters.territory)
-    st.title(f"{name} : spécialisation en {filters.year}")
+    st.title(f"{name} : spécialisation {filters.period.phrase}")
     st.caption(f"Spécialisation · {filters.describe(catalog)}")
     if filters.kind == "france":
         st.info(

@@ -72,7 +72,7 @@ def download_buttons(
     c1.download_button(
         "Télécharger (CSV)",
         data=lambda: tables.to_csv_parts(parts()),
-        file_name=tables.file_name(view, filters.territory, territory_name, filters.year, "csv"),
+        file_name=tables.file_name(view, filters.territory, territory_name, filters.period, "csv"),
         mime=CSV_MIME,
         key=f"{key}_csv",
         icon=":material/download:",
@@ -81,7 +81,7 @@ def download_buttons(
     c2.download_button(
         "Télécharger (Excel)",
         data=lambda: tables.to_xlsx_parts(parts()),
-        file_name=tables.file_name(view, filters.territory, territory_name, filters.year, "xlsx"),
+        file_name=tables.file_name(view, filters.territory, territory_name, filters.period, "xlsx"),
         mime=XLSX_MIME,
         key=f"{key}_xlsx",
         icon=":material/download:",
@@ -91,7 +91,7 @@ def download_buttons(
 
 def chart_config(view: str, filters: Filters, territory_name: str, territory: str | None = None):
     """Plotly config: French locale, no logo, PNG export named `view_territory_year`."""
-    stem = tables.file_name(view, territory or filters.territory, territory_name, filters.year, "")
+    stem = tables.file_name(view, territory or filters.territory, territory_name, filters.period, "")
     return {
         "toImageButtonOptions": {"format": "png", "filename": stem.rstrip("."), "scale": 2},
         "displaylogo": False,

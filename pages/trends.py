@@ -75,32 +75,34 @@ def series_table(breakdown, what: str) -> tables.Table:
 
 with shared.guard():
     t = cache.trend(filters)
+    k = cache.kpis(filters)
     first, last = t.first_year, t.last_year
-    st.title(f"{t.name} : évolution {first}–{last}")
+    span = f"{first}–{last}" if first is not None and first != last else str(first or "")
+    st.title(f"{t.name} : évolution {span}")
     st.caption(f"Évolution · {filters.describe(catalog)}")
 
-    # The year filter picks the year of the first two figures; the chart shows them all.
-    last_row = t.table[t.table["year"] == filters.year].iloc[0]
+    # The period filter picks the first two figures (with the change on the same quarters a
+    # year earlier); the charts show every year and every quarter.
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(
-        f"Exportations {filters.year}",
-        format_meur(int(last_row["exports"])),
-        **delta(last_row["growth_exports"], colored=True),
+        f"Exportations {filters.period.label}",
+        format_meur(k.exports),
+        **delta(k.change_exports if k.change_exports is not None else float("nan"), True),
     )
     c2.metric(
-        f"Importations {filters.year}",
-        format_meur(int(last_row["imports"])),
-        **delta(last_row["growth_imports"], colored=False),
+        f"Importations {filters.period.label}",
+        format_meur(k.imports),
+        **delta(k.change_imports if k.change_imports is not None else float("nan"), False),
     )
     c3.metric(
-        f"Exportations {first}–{last}",
+        f"Exportations {span}",
         format_percent(t.period_growth("exports"), 1, signed=True),
-        help="Évolution entre la première et la dernière année chargées.",
+        help="Évolution entre la première et la dernière année entière chargées.",
     )
     c4.metric(
-        f"Importations {first}–{last}",
+        f"Importations {span}",
         format_percent(t.period_growth("imports"), 1, signed=True),
-        help="Évolution entre la première et la dernière année chargées.",
+        help="Évolution entre la première et la dernière année entière chargées.",
     )
     rate_x, rate_m = t.annual_rate("exports"), t.annual_rate("imports")
     if rate_x is not None or rate_m is not None:
@@ -108,21 +110,32 @@ with shared.guard():
             f"Soit en moyenne par an : {format_percent(rate_x, 1, signed=True)} à l'export, "
             f"{format_percent(rate_m, 1, signed=True)} à l'import."
         )
+    partial = t.table[t.table["partial"]]
+    if len(partial):
+        label = partial["label"].iloc[-1]
+        st.info(
+            f"{label} est une année partielle : elle est dessinée à part (barre hachurée, "
+            "points creux) et comparée aux mêmes trimestres de l'année précédente, jamais à "
+            "une année entière ; les évolutions sur toute la période s'arrêtent à la dernière "
+            "année entière.",
+            icon=":material/event_busy:",
+        )
 
-    st.subheader("Exportations, importations et solde")
+    st.subheader("Exportations, importations et solde par année")
     st.plotly_chart(charts_trends.trend_chart(t), config=PLOT_CONFIG, key="trend_chart")
     st.caption(
         "Clé de lecture : les courbes donnent les exportations (violet) et les importations "
         "(bleu) de chaque année, en millions d'euros courants ; les barres donnent le solde, "
         "vert en excédent, rouge en déficit."
     )
-    totals = pd.DataFrame({"Année": t.table["year"].astype(str), **tables.kpi_columns(t.table)})
+    totals = pd.DataFrame({"Année": t.table["label"].astype(str), **tables.kpi_columns(t.table)})
     show_table(
         tables.Table(
             totals,
             tables.KPI_KINDS,
             view="evolution-totaux",
-            caption="Millions d'euros courants ; évolutions par rapport à l'année précédente.",
+            caption="Millions d'euros courants ; évolutions par rapport aux mêmes trimestres de "
+            "l'année précédente.",
         ),
         filters,
         t.name,
@@ -133,7 +146,39 @@ with shared.guard():
     st.plotly_chart(charts_trends.growth_chart(t), config=PLOT_CONFIG, key="growth_chart")
     st.caption(
         "Clé de lecture : une barre de +10 % signifie que le flux a augmenté de 10 % par "
-        "rapport à l'année précédente (valeurs en euros courants, inflation comprise)."
+        "rapport aux mêmes trimestres de l'année précédente (valeurs en euros courants, "
+        "inflation comprise)."
+    )
+
+    st.subheader("Évolution trimestrielle")
+    st.plotly_chart(charts_trends.quarterly_chart(t), config=PLOT_CONFIG, key="quarterly_chart")
+    st.caption(
+        "Clé de lecture : exportations et importations de chaque trimestre publié, en millions "
+        "d'euros courants ; le survol donne l'évolution sur le même trimestre de l'année "
+        "précédente. Les trimestres ont des saisonnalités propres : comparez un trimestre au "
+        "même trimestre d'une autre année."
+    )
+    quarterly = t.quarterly
+    show_table(
+        tables.Table(
+            pd.DataFrame(
+                {
+                    "Trimestre": quarterly["label"],
+                    "Exportations (M€)": tables.meur(quarterly["exports"]),
+                    "Importations (M€)": tables.meur(quarterly["imports"]),
+                    "Solde (M€)": tables.meur(quarterly["balance"]),
+                    "Évolution des exportations": quarterly["growth_exports"],
+                    "Évolution des importations": quarterly["growth_imports"],
+                }
+            ),
+            {k: v for k, v in tables.KPI_KINDS.items() if k != "Taux de couverture"},
+            view="evolution-trimestres",
+            caption="Millions d'euros courants ; évolutions par rapport au même trimestre de "
+            "l'année précédente.",
+        ),
+        filters,
+        t.name,
+        key="trend_quarters",
     )
 
     flow_label = FLOW_LABELS[filters.flow]
@@ -149,6 +194,12 @@ with shared.guard():
             f"{'produit' if by == 'product' else 'pays'} ; l'empilement donne le total du "
             f"territoire. Les {filters.top} premiers en {last} sont nommés, le reste est "
             "regroupé dans « Autres »."
+            + (
+                f" {b.partial.label}, année partielle, n'y figure pas (voir l'évolution "
+                "trimestrielle)."
+                if b.partial
+                else ""
+            )
         )
         show_table(series_table(b, what), filters, t.name, key=f"series_{by}")
         st.markdown(f"**Plus fortes hausses et baisses {first}–{last}**")
@@ -158,4 +209,14 @@ with shared.guard():
             f"et {last} ; en vert les cinq plus fortes hausses, en rouge les cinq plus fortes "
             "baisses."
         )
+        risers, fallers = b.movers(5)
+        noun = "produit" if by == "product" else "pays"
+        if fallers.empty and not risers.empty:
+            st.caption(
+                f"Aucune baisse à montrer : aucun {noun} n'a reculé entre {first} et {last}."
+            )
+        elif risers.empty and not fallers.empty:
+            st.caption(
+                f"Aucune hausse à montrer : aucun {noun} n'a progressé entre {first} et {last}."
+            )
         show_table(movers_table(b, what, first, last), filters, t.name, key=f"movers_{by}_t")
