@@ -240,6 +240,19 @@ class Catalog:
     def is_demo(self) -> bool:
         return self.metadata.get("source") == "demo"
 
+    def unpublished(self, territory: str, flow: str, period: Period) -> str | None:
+        """Why a total shown for ``territory`` is not a published figure (a value the
+        demonstration chose where its source publishes none), else None."""
+        for item in self.metadata.get("unpublished") or []:
+            if (
+                isinstance(item, dict)
+                and item.get("territory") == territory
+                and item.get("flow") == flow
+                and item.get("year") in {y for y, _ in period.quarters}
+            ):
+                return str(item.get("note") or "Valeur non publiée dans la source.")
+        return None
+
     # --- territories --------------------------------------------------------------------------
     def territory_name(self, code: str) -> str:
         """`FR` → `France`, `R11` → `Île-de-France`, `93` → `Seine-Saint-Denis`."""

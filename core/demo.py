@@ -748,12 +748,26 @@ def generate(ref: Reference) -> pa.Table:
     )
 
 
+# Calibration figures the seeds do not publish: the demo chooses a value, and every page that
+# shows it says so (Catalog.unpublished).
+UNPUBLISHED = [
+    {
+        "territory": "02",
+        "flow": "import",
+        "year": CALIBRATION_YEAR,
+        "note": (
+            "Total des importations de l'Aisne en 2024 non publié dans la fiche ANCT : valeur "
+            "choisie pour la démonstration (2 874,3 M€)."
+        ),
+    }
+]
 DEMO_METADATA = {
     "source": "demo",
     "label": "Données de démonstration",
     "generator_version": GENERATOR_VERSION,
     "seed": SEED,
     "files": [],
+    "unpublished": UNPUBLISHED,
 }
 DEMO_SOURCE = "démonstration"
 

@@ -34,7 +34,16 @@ import pandas as pd
 
 from tests.fixture_data import write_fixture
 
-TERRITOIRES = pd.DataFrame({"name": ["Grand Roissy"], "dept": ["93"], "n_communes": [8]})
+TERRITOIRES = pd.DataFrame(
+    {
+        "id": ["ti-1"],
+        "name": ["Grand Roissy"],
+        "dept": ["93"],
+        "n_communes": [8],
+        "population": [300_000],
+        "share": [1.0],
+    }
+)
 
 ROWS = [
     # year, flow, dept, product, country, M€
