@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import tables
+from core.plotly_locale import locale_config
 from core.filters import Filters
 from pages import shared
 
@@ -95,8 +96,8 @@ def chart_config(view: str, filters: Filters, territory_name: str, territory: st
     return {
         "toImageButtonOptions": {"format": "png", "filename": stem.rstrip("."), "scale": 2},
         "displaylogo": False,
-        "locale": "fr",
         "topojsonURL": _EMPTY_TOPOJSON_URL,
+        **locale_config(),
     }
 
 
