@@ -72,6 +72,13 @@ catalog = shared.catalog_or_stop()
 filters, notices = shared.sidebar_filters(catalog)
 st.session_state["filters"] = filters
 navigation = st.navigation(PAGES)
+# The browser tab names the page and the view: « Flux · Seine-Saint-Denis 2024 ».
+st.set_page_config(
+    page_title=(
+        f"{navigation.title} · {catalog.territory_name(filters.territory)} "
+        f"{filters.period.short}"
+    )
+)
 shared.provenance_banner(catalog)
 shared.show_notices(notices)
 navigation.run()

@@ -178,3 +178,19 @@ def available(quarters: Iterable[tuple[int, int]]) -> list[Period]:
                for i in range(last - 3, last + 1)):  # fmt: skip
             periods.insert(0, Period.last_four(*split(last)))
     return periods
+
+
+def span_label(quarters: Iterable[tuple[int, int]]) -> str:
+    """What a build covers, for the provenance banner: « années 2019–2024 et 2025 (T1–T2) »,
+    « année 2024 », « 2025 (T1) »; « – » when empty."""
+    year_periods = [p for p in available(quarters) if not p.rolling]
+    if not year_periods:
+        return "–"
+    whole = sorted(p.year for p in year_periods if p.is_whole_year)
+    partial = sorted((p for p in year_periods if p.partial), key=lambda p: p.year)
+    parts = []
+    if whole:
+        first, last = whole[0], whole[-1]
+        parts.append(f"année {first}" if first == last else f"années {first}{EN_DASH}{last}")
+    parts.extend(p.label for p in partial)
+    return " et ".join(parts)

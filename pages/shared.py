@@ -1,12 +1,20 @@
-"""Streamlit pieces every page uses: the shared filters bound to the URL, the provenance
-banner with the methodological caveats, URL notices, and a guard that turns errors into a
-French message instead of a traceback.
+"""Streamlit pieces every page uses: the shared filters bound to the URL, the territory
+search, the provenance banner with the methodological caveats, URL notices, and a guard that
+turns errors into a French message instead of a traceback.
 
 Why not ``bind="query-params"``: a bound selectbox writes its *formatted* label in the URL
 (``territoire=93 – Seine-Saint-Denis``) and silently drops invalid values. Here the URL is read
-once per session through ``Filters.from_query_params`` (which explains what it ignored), the
-widgets then hold the state, and every run writes the complete filters back to the URL, so page
-switches keep them and a copied link reopens the same view.
+through ``Filters.from_query_params`` (which explains what it ignored) when a session starts and
+when the user goes Back or Forward in the browser; the widgets then hold the state, and every
+run writes the complete filters back to the URL (Streamlit pushes a history entry when the
+query string changes, so Back undoes a change of territory or period).
+
+The filters also live in a session key of their own (``_STATE``): Streamlit forgets a widget's
+value when a run is interrupted before the widget is drawn (quick page switches), and the
+widgets are restored from it instead of falling back to their first option.
+
+Every text that comes from a URL or a file is shown literally (``core.labels.md``), never as
+Markdown: a link or an image in a URL never becomes one in the app's own notices.
 """
 
 from __future__ import annotations
@@ -16,8 +24,9 @@ import logging
 from collections.abc import Iterator, Sequence
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core import cache
+from core import cache, search
 from core.db import Catalog, DataUnavailable
 from core.filters import (
     FLOW_LABELS,
@@ -27,13 +36,17 @@ from core.filters import (
     TOP_MAX,
     TOP_MIN,
     Filters,
+    quote,
 )
-from core.formatting import format_day, format_year_span
+from core.formatting import format_day
+from core.labels import md
+from core.periods import span_label
 
 log = logging.getLogger(__name__)
 
-_SEEDED = "_filters_seeded_from_url"
+_STATE = "_filter_state"  # the filters' widget values, kept whatever Streamlit drops
 _NOTICES = "_url_notices"
+_SEARCH = "f_recherche"
 _WIDGETS = {
     "territory": "f_territoire",
     "period": "f_annee",
@@ -43,6 +56,13 @@ _WIDGETS = {
     "partners": "f_pays",
     "products": "f_produits",
 }
+
+
+def history_navigation() -> bool:
+    """Whether this run was started by the browser's Back or Forward button."""
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and getattr(ctx, "is_history_navigation", False))
+
 
 METHODOLOGY = (
     "Les douanes rattachent chaque flux au **lieu de dédouanement**, pas au lieu de "
@@ -58,40 +78,104 @@ METHODOLOGY = (
 )
 
 
+def _widget_state(filters: Filters) -> dict[str, object]:
+    state: dict[str, object] = {}
+    for field, key in _WIDGETS.items():
+        value = getattr(filters, field)
+        if field == "period":
+            value = value.token
+        state[key] = list(value) if isinstance(value, tuple) else value
+    return state
+
+
+def _valid(state: dict[str, object], catalog: Catalog) -> bool:
+    """Whether kept widget values still fit the build (a new load may drop a period)."""
+    periods = {p.token for p in catalog.periods}
+    return (
+        state.get(_WIDGETS["period"]) in periods
+        and state.get(_WIDGETS["territory"]) in catalog.territory_codes()
+    )
+
+
+def _choose(code: str) -> None:
+    """Search result clicked: that territory becomes the filter (before widgets are drawn)."""
+    st.session_state[_WIDGETS["territory"]] = code
+    st.session_state[_SEARCH] = ""
+
+
+def territory_search(catalog: Catalog) -> None:
+    """A French search box over codes, names, chefs-lieux and Territoires d'industrie,
+    forgiving accents, case, hyphens and spaces; results are buttons."""
+    query = st.text_input(
+        "Rechercher un territoire",
+        key=_SEARCH,
+        placeholder="Nom, code, chef-lieu, Territoire d'industrie…",
+        help="Sans accents ni tirets si vous voulez : « ardeche », « seine saint », « 2A », "
+        "« Bobigny », « Roissy ».",
+    )
+    if not query.strip():
+        return
+    matches = search.search(catalog, query)
+    if not matches:
+        st.caption(f"Aucun territoire ne correspond à « {md(query, limit=40)} ».")
+        return
+    for m in matches:
+        why = "" if m.why in ("code", "nom") else f" · {m.why}"
+        st.button(
+            md(f"{catalog.territory_label(m.code)}{why}", limit=90),
+            key=f"f_choix_{m.code}",
+            on_click=_choose,
+            args=(m.code,),
+            width="stretch",
+            type="tertiary",
+        )
+
+
 def sidebar_filters(catalog: Catalog) -> tuple[Filters, list[str]]:
     """Render the shared filters; returns the current filters and this run's URL notices."""
     ss = st.session_state
     notices: list[str] = []
-    if not ss.get(_SEEDED):
+    state = ss.get(_STATE)
+    if state is None or history_navigation() or not _valid(state, catalog):
         filters, notices = Filters.from_query_params(st.query_params.to_dict(), catalog)
-        for field, key in _WIDGETS.items():
-            value = getattr(filters, field)
-            if field == "period":
-                value = value.token
-            ss[key] = list(value) if isinstance(value, tuple) else value
-        ss[_SEEDED] = True
+        if state is not None and not _valid(state, catalog) and not history_navigation():
+            notices.append(
+                "Les données ont changé depuis l'ouverture de la page : filtres relus depuis "
+                "le lien."
+            )
+        state = _widget_state(filters)
+        ss.update(state)
         ss[_NOTICES] = notices
+    else:
+        # Restore values Streamlit dropped (a run interrupted before the sidebar was drawn).
+        for key, value in state.items():
+            if key not in ss:
+                ss[key] = value
 
     country_names = dict(zip(catalog.countries["code"], catalog.countries["name_fr"], strict=True))
     a129 = catalog.products.drop_duplicates("a129")
     product_labels = dict(zip(a129["a129"], a129["a129_label"], strict=True)) | dict(
         zip(catalog.products["code"], catalog.products["label"], strict=True)
     )
+    periods = {p.token: p for p in catalog.periods}
     with st.sidebar:
         st.header("Filtres")
+        territory_search(catalog)
         st.selectbox(
             "Territoire",
             catalog.territory_codes(),
             format_func=catalog.territory_label,
             key=_WIDGETS["territory"],
-            help="France entière, une région ou un département (tapez pour chercher).",
+            # Typing is left to the search box above: it ignores accents and speaks French.
+            filter_mode=None,
+            help="France entière, une région ou un département.",
         )
-        periods = {p.token: p for p in catalog.periods}
         st.selectbox(
             "Période",
             list(periods),
             format_func=lambda t: periods[t].label,
             key=_WIDGETS["period"],
+            filter_mode=None,
             help=(
                 "Une année (partielle quand tous ses trimestres ne sont pas encore publiés, "
                 "comparée alors aux mêmes trimestres de l'année précédente) ou les 12 derniers "
@@ -110,6 +194,7 @@ def sidebar_filters(catalog: Catalog) -> tuple[Filters, list[str]]:
             list(LEVELS),
             format_func=LEVEL_LABELS.get,
             key=_WIDGETS["level"],
+            filter_mode=None,
         )
         st.slider(
             "Nombre de pays et de produits affichés",
@@ -124,6 +209,7 @@ def sidebar_filters(catalog: Catalog) -> tuple[Filters, list[str]]:
                 format_func=lambda c: f"{country_names[c]} ({c})",
                 key=_WIDGETS["partners"],
                 placeholder="Tous les pays",
+                filter_mode="contains",
             )
             st.multiselect(
                 "Produits (A129 ou CPF4)",
@@ -131,8 +217,10 @@ def sidebar_filters(catalog: Catalog) -> tuple[Filters, list[str]]:
                 format_func=lambda c: f"{c} – {product_labels[c]}",
                 key=_WIDGETS["products"],
                 placeholder="Tous les produits",
+                filter_mode="contains",
             )
 
+    ss[_STATE] = {key: ss[key] for key in _WIDGETS.values()}
     filters = Filters(
         territory=ss[_WIDGETS["territory"]],
         period=periods[ss[_WIDGETS["period"]]],
@@ -164,13 +252,15 @@ def page_param(
     """
     key, seeded, last = f"p_{name}", f"_seeded_p_{name}", f"_last_p_{name}"
     ss = st.session_state
-    if not ss.get(seeded):
+    if not ss.get(seeded) or history_navigation():
         raw = st.query_params.get(name)
         if raw is not None and raw not in options:
             readable = ", ".join(options)
-            st.warning(
-                f"Valeur « {raw} » du paramètre « {name} » inconnue ({readable} attendu) : "
-                f"affichage de « {(label_of or {}).get(default, default)} »."
+            show_notices(
+                [
+                    f"Valeur « {quote(raw)} » du paramètre « {name} » inconnue ({readable} "
+                    f"attendu) : affichage de « {(label_of or {}).get(default, default)} »."
+                ]
             )
         ss[key] = raw if raw in options else default
         ss[seeded] = True
@@ -189,7 +279,7 @@ def current_filters() -> Filters:
 def provenance_banner(catalog: Catalog) -> None:
     """Say on every page where the figures come from, with the methodological caveats."""
     meta = catalog.metadata
-    years = format_year_span(catalog.years)
+    years = span_label(catalog.quarters)
     if catalog.is_demo:
         st.info(
             "**Données de démonstration** : chiffres générés pour illustrer l'outil, calibrés "
@@ -200,8 +290,10 @@ def provenance_banner(catalog: Catalog) -> None:
             icon=":material/science:",
         )
     else:
-        files = meta.get("files") or []
-        names = ", ".join(str(f) for f in files) if files else "fichiers officiels"
+        files = [str(f) for f in meta.get("files") or []]
+        names = ", ".join(md(f, limit=60) for f in files[:4]) if files else "fichiers officiels"
+        if len(files) > 4:
+            names += f" et {len(files) - 4} autres"
         loaded = format_day(meta.get("built_at"))
         st.success(
             f"**Données officielles DGDDI** : {names} ; {years} ; chargées le {loaded}.",
@@ -212,8 +304,9 @@ def provenance_banner(catalog: Catalog) -> None:
 
 
 def show_notices(notices: list[str]) -> None:
+    """URL notices, shown literally (they quote what the URL held)."""
     for notice in notices:
-        st.warning(notice, icon=":material/link_off:")
+        st.warning(md(notice), icon=":material/link_off:")
 
 
 @contextlib.contextmanager
