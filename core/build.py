@@ -7,10 +7,12 @@ The canonical trade rows (``TRADE_SCHEMA``) are those of the customs' regional f
 in kilograms (NULL when a source has none). A writer fills a staging table in any order
 (``fill``); ``write_build`` then stores them sorted, with the derived tables every view reads:
 
-- ``trade``: the detail, sorted on (dept, year, quarter, flow, product, country) with small row
-  groups, so that one département's year is a few contiguous blocks DuckDB reads alone;
+- ``trade``: the detail, sorted on (dept, year, quarter, flow) with small row groups, so that one
+  département's quarter is a few contiguous blocks DuckDB reads alone;
 - ``trade_region`` and ``trade_france``: the same detail summed over the départements of each
   région and of France, so that a région or France view never scans the départements' rows;
+- ``trade_year``, ``trade_region_year``, ``trade_france_year``: the three summed over the
+  quarters of each year (about three times fewer rows), which whole-year views read;
 - ``totals_dept``: one row per (year, quarter, flow, département) for key figures, ranks, maps
   and trends;
 - ``slices``: one row per (year, quarter, flow) with its rows, value, fingerprint and source
@@ -245,28 +247,27 @@ def _finalize(con: duckdb.DuckDBPyConnection, metadata: dict[str, object]) -> in
         """
     )
     con.execute("DROP TABLE staging")
-    con.execute(
-        """
-        CREATE TABLE trade_region AS
-        SELECT d.region, t.year, t.quarter, t.flow, t.product, t.country,
-               CAST(sum(t.value_eur) AS BIGINT) AS value_eur,
-               CAST(sum(t.mass_kg) AS BIGINT) AS mass_kg
-        FROM trade t JOIN departement d ON d.code = t.dept
-        GROUP BY ALL
-        ORDER BY d.region, t.year, t.quarter, t.flow
-        """
-    )
-    con.execute(
-        """
-        CREATE TABLE trade_france AS
-        SELECT year, quarter, flow, product, country,
-               CAST(sum(value_eur) AS BIGINT) AS value_eur,
-               CAST(sum(mass_kg) AS BIGINT) AS mass_kg
-        FROM trade_region
-        GROUP BY ALL
-        ORDER BY year, quarter, flow
-        """
-    )
+    # Each derived table sums the one before it (cheapest input) and is sorted on the keys
+    # its views filter on.
+    for table, keys, source, order in (
+        ("trade_year", "year, flow, dept", "trade", "dept, year, flow"),
+        ("trade_region", "d.region, year, quarter, flow",
+         "trade t JOIN departement d ON d.code = t.dept", "d.region, year, quarter, flow"),
+        ("trade_region_year", "region, year, flow", "trade_region", "region, year, flow"),
+        ("trade_france", "year, quarter, flow", "trade_region", "year, quarter, flow"),
+        ("trade_france_year", "year, flow", "trade_france", "year, flow"),
+    ):  # fmt: skip
+        con.execute(
+            f"""
+            CREATE TABLE {table} AS
+            SELECT {keys}, product, country,
+                   CAST(sum(value_eur) AS BIGINT) AS value_eur,
+                   CAST(sum(mass_kg) AS BIGINT) AS mass_kg
+            FROM {source}
+            GROUP BY ALL
+            ORDER BY {order}
+            """  # noqa: S608 (constant identifiers)
+        )
     con.execute(
         """
         CREATE TABLE totals_dept AS

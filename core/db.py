@@ -289,6 +289,31 @@ class Catalog:
         return [code]
 
     # --- labels -------------------------------------------------------------------------------
+    @functools.cache  # noqa: B019 (a catalog lives as long as its build)
+    def level_labels(self, level: str) -> dict[str, tuple[str, ...]]:
+        """Product code at ``level`` → (label, then its parents' codes and labels, as
+        ``queries._PARENTS[level]`` lists them: a17, a17_label, a38, a38_label, a129…)."""
+        from core.filters import LEVEL_COLUMNS
+        from core.queries import _PARENTS
+
+        code_col, label_col = LEVEL_COLUMNS[level]
+        frame = self.products.drop_duplicates(code_col)
+        columns = [frame[label_col], *(frame[c] for c in _PARENTS[level])]
+        return {
+            str(code): tuple(str(v) for v in values)
+            for code, *values in zip(frame[code_col], *columns, strict=True)
+        }
+
+    @functools.cached_property
+    def country_info(self) -> dict[str, tuple[str | None, bool, str]]:
+        """Partner code → (ISO3 or None, EU 27 member, zone)."""
+        c = self.countries
+        iso3 = [None if (v is None or v != v or v == "") else v for v in c["iso3"]]
+        return {
+            code: (i, bool(eu), zone)
+            for code, i, eu, zone in zip(c["code"], iso3, c["eu27"], c["zone"], strict=True)
+        }
+
     @functools.cached_property
     def _country_names(self) -> dict[str, str]:
         return dict(zip(self.countries["code"], self.countries["name_fr"], strict=True))

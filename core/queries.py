@@ -45,16 +45,38 @@ def _per_kg(value: pd.Series, mass: pd.Series) -> pd.Series:
     return value.astype("float64") / mass
 
 
+def source(territory: str, period: Period) -> tuple[str, str, list]:
+    """The smallest table holding a territory's detail for a period, and the predicate that
+    selects them: whole years read the yearly tables (``trade_year``, ``trade_region_year``,
+    ``trade_france_year``), other periods the quarterly ones. Every table has year, flow,
+    product, country, value_eur and mass_kg. Table names come from this function only."""
+    yearly = "_year" if period.is_whole_year else ""
+    if yearly:
+        when, when_params = "year = ?", [period.year]
+    else:
+        when, when_params = period.sql()
+    if territory == "FR":
+        return f"trade_france{yearly}", when, when_params
+    if territory.startswith("R"):
+        return f"trade_region{yearly}", f"region = ? AND {when}", [territory[1:], *when_params]
+    table = "trade_year" if yearly else "trade"
+    return table, f"dept = ? AND {when}", [territory, *when_params]
+
+
 def _source(f: Filters) -> tuple[str, str, list]:
-    """The detail table of the territory's level and the predicate selecting the territory
-    and the period on it (every table has year, quarter, flow, product, country, value_eur and
-    mass_kg). Table names come from this function only."""
-    period, period_params = f.period_sql()
-    if f.kind == "france":
-        return "trade_france", period, period_params
-    if f.kind == "region":
-        return "trade_region", f"region = ? AND {period}", [f.region_code, *period_params]
-    return "trade", f"dept = ? AND {period}", [f.territory, *period_params]
+    return source(f.territory, f.period)
+
+
+def _sums(
+    db: Reader, sql: str, params: list, keys: int
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Run an aggregate and return its key columns (object arrays) and its numeric columns
+    (int64 arrays, nulls as 0 except the mass columns, whose nulls stay NaN as float)."""
+    table = db.arrow(sql, params)
+    cols = [table.column(i) for i in range(table.num_columns)]
+    key_cols = [np.asarray(c.to_pylist(), dtype=object) for c in cols[:keys]]
+    num_cols = [c.to_numpy(zero_copy_only=False) for c in cols[keys:]]
+    return key_cols, num_cols
 
 
 # --- KPIs ----------------------------------------------------------------------------------
@@ -251,52 +273,70 @@ class PartnerBalance:
         return self.table[self.table["main"]].reset_index(drop=True)
 
 
+def _first_ranks(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Rank 1 for the largest value, ties broken by code (as ``row_number() OVER (ORDER BY
+    value DESC, code)``)."""
+    order = np.lexsort((codes.astype(str), -values))
+    ranks = np.empty(len(values), dtype=np.int64)
+    ranks[order] = np.arange(1, len(values) + 1)
+    return ranks
+
+
 def partner_balance(db: Reader, f: Filters) -> PartnerBalance:
-    source, where, params = _source(f)
+    table_name, where, params = _source(f)
     sel, sel_params = f.selection_sql()
-    table = db.frame(
+    (codes,), (imports, exports, imports_kg, exports_kg) = _sums(
+        db,
         f"""
-        WITH agg AS (
-            SELECT country,
-                   CAST(coalesce(sum(value_eur) FILTER (WHERE flow = 'import'), 0) AS BIGINT)
-                       AS imports,
-                   CAST(coalesce(sum(value_eur) FILTER (WHERE flow = 'export'), 0) AS BIGINT)
-                       AS exports,
-                   CAST(sum(mass_kg) FILTER (WHERE flow = 'import') AS BIGINT) AS imports_kg,
-                   CAST(sum(mass_kg) FILTER (WHERE flow = 'export') AS BIGINT) AS exports_kg
-            FROM {source}
-            WHERE {where} AND {sel}
-            GROUP BY country
-        ),
-        ranked AS (
-            SELECT *,
-                   row_number() OVER (ORDER BY exports DESC, country) AS rank_exports,
-                   row_number() OVER (ORDER BY imports DESC, country) AS rank_imports,
-                   sum(imports) OVER () AS total_imports,
-                   sum(exports) OVER () AS total_exports
-            FROM agg
-        )
-        SELECT r.country AS code, c.iso3, coalesce(c.eu27, false) AS eu27,
-               coalesce(c.zone, 'Non déterminé') AS zone,
-               imports, exports, exports - imports AS balance,
-               exports / nullif(imports, 0) AS coverage,
-               imports / nullif(total_imports, 0) AS share_imports,
-               exports / nullif(total_exports, 0) AS share_exports,
-               imports_kg, exports_kg,
-               (rank_exports <= ? AND exports > 0) OR (rank_imports <= ? AND imports > 0) AS main
-        FROM ranked r LEFT JOIN country c ON c.code = r.country
-        ORDER BY imports + exports DESC, code
+        SELECT country,
+               coalesce(sum(value_eur) FILTER (WHERE flow = 'import'), 0)::BIGINT,
+               coalesce(sum(value_eur) FILTER (WHERE flow = 'export'), 0)::BIGINT,
+               sum(mass_kg) FILTER (WHERE flow = 'import')::DOUBLE,
+               sum(mass_kg) FILTER (WHERE flow = 'export')::DOUBLE
+        FROM {table_name}
+        WHERE {where} AND {sel}
+        GROUP BY country
         """,
-        [*params, *sel_params, f.top, f.top],
+        [*params, *sel_params],
+        keys=1,
     )
+    catalog = db.catalog()
     # Names of the period's year; codes missing from the reference are labelled, never dropped.
-    names = db.catalog().country_names(f.period.year)
-    table.insert(1, "name", [names.get(c, f"{c} (non déterminé)") for c in table["code"]])
+    names = catalog.country_names(f.period.year)
+    info = catalog.country_info
+    unknown = (None, False, "Non déterminé")
+    attrs = [info.get(c, unknown) for c in codes]
+    total_imports, total_exports = int(imports.sum()), int(exports.sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coverage = np.where(imports > 0, exports / np.where(imports > 0, imports, 1), np.nan)
+        share_imports = imports / total_imports if total_imports else np.full(len(codes), np.nan)
+        share_exports = exports / total_exports if total_exports else np.full(len(codes), np.nan)
+    main = ((_first_ranks(exports, codes) <= f.top) & (exports > 0)) | (
+        (_first_ranks(imports, codes) <= f.top) & (imports > 0)
+    )
+    order = np.lexsort((codes.astype(str), -(imports + exports)))
+    table = pd.DataFrame(
+        {
+            "code": codes,
+            "name": [names.get(c, f"{c} (non déterminé)") for c in codes],
+            "iso3": [a[0] for a in attrs],
+            "eu27": np.array([a[1] for a in attrs], dtype=bool),
+            "zone": [a[2] for a in attrs],
+            "imports": imports,
+            "exports": exports,
+            "balance": exports - imports,
+            "coverage": coverage,
+            "share_imports": share_imports,
+            "share_exports": share_exports,
+            "imports_kg": imports_kg,
+            "exports_kg": exports_kg,
+            "main": main,
+        }
+    ).iloc[order]
+    table = table.reset_index(drop=True)
     table["imports_per_kg"] = _per_kg(table["imports"], table["imports_kg"])
     table["exports_per_kg"] = _per_kg(table["exports"], table["exports_kg"])
-    return PartnerBalance(
-        table, int(table["exports"].sum()), int(table["imports"].sum()), f.period
-    )
+    return PartnerBalance(table, total_exports, total_imports, f.period)
 
 
 # --- Products ------------------------------------------------------------------------------
@@ -312,7 +352,7 @@ class ProductBreakdown:
     period: Period | None = None
 
 
-_PARENTS = {
+_PARENTS = {  # parent columns a level's table carries (Catalog.level_labels gives them)
     "A17": [],
     "A38": ["a17", "a17_label"],
     "A129": ["a17", "a17_label", "a38", "a38_label"],
@@ -323,40 +363,46 @@ _PARENTS = {
 def product_breakdown(db: Reader, f: Filters, level: str | None = None) -> ProductBreakdown:
     level = level or f.level
     code_col, label_col = LEVEL_COLUMNS[level]  # KeyError for anything off the allowlist
-    parents = _PARENTS[level]
-    source, where, params = _source(f)
+    table_name, where, params = _source(f)
     sel, sel_params = f.selection_sql()
-    parent_sql = "".join(f", any_value(p.{c}) AS {c}" for c in parents)
-    table = db.frame(
+    # why join before aggregating: the product table is tiny and the level's groups are few.
+    (codes,), (imports, exports, imports_kg, exports_kg) = _sums(
+        db,
         f"""
-        WITH cells AS (  -- why: aggregate before the join, the detail table is large
-            SELECT product, flow, sum(value_eur) AS v, sum(mass_kg) AS kg
-            FROM {source}
-            WHERE {where} AND {sel}
-            GROUP BY product, flow
-        ),
-        grouped AS (
-            SELECT p.{code_col} AS code, any_value(p.{label_col}) AS label{parent_sql},
-                   CAST(coalesce(sum(v) FILTER (WHERE flow = 'import'), 0) AS BIGINT) AS imports,
-                   CAST(coalesce(sum(v) FILTER (WHERE flow = 'export'), 0) AS BIGINT) AS exports,
-                   CAST(sum(kg) FILTER (WHERE flow = 'import') AS BIGINT) AS imports_kg,
-                   CAST(sum(kg) FILTER (WHERE flow = 'export') AS BIGINT) AS exports_kg
-            FROM cells JOIN product p ON p.code = cells.product
-            GROUP BY p.{code_col}
-        )
-        SELECT *, exports - imports AS balance,
-               imports / nullif(sum(imports) OVER (), 0) AS share_imports,
-               exports / nullif(sum(exports) OVER (), 0) AS share_exports
-        FROM grouped
-        ORDER BY imports + exports DESC, code
+        SELECT p.{code_col},
+               coalesce(sum(value_eur) FILTER (WHERE flow = 'import'), 0)::BIGINT,
+               coalesce(sum(value_eur) FILTER (WHERE flow = 'export'), 0)::BIGINT,
+               sum(mass_kg) FILTER (WHERE flow = 'import')::DOUBLE,
+               sum(mass_kg) FILTER (WHERE flow = 'export')::DOUBLE
+        FROM {table_name} t JOIN product p ON p.code = t.product
+        WHERE {where} AND {sel}
+        GROUP BY p.{code_col}
         """,
         [*params, *sel_params],
+        keys=1,
     )
+    parents = db.catalog().level_labels(level)
+    total_imports, total_exports = int(imports.sum()), int(exports.sum())
+    columns: dict[str, object] = {"code": codes}
+    names = [parents[c] for c in codes]
+    columns["label"] = [n[0] for n in names]
+    for i, name in enumerate(_PARENTS[level]):
+        columns[name] = [n[1 + i] for n in names]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        columns |= {
+            "imports": imports,
+            "exports": exports,
+            "imports_kg": imports_kg,
+            "exports_kg": exports_kg,
+            "balance": exports - imports,
+            "share_imports": imports / total_imports if total_imports else np.nan,
+            "share_exports": exports / total_exports if total_exports else np.nan,
+        }
+    order = np.lexsort((codes.astype(str), -(imports + exports)))
+    table = pd.DataFrame(columns).iloc[order].reset_index(drop=True)
     table["imports_per_kg"] = _per_kg(table["imports"], table["imports_kg"])
     table["exports_per_kg"] = _per_kg(table["exports"], table["exports_kg"])
-    return ProductBreakdown(
-        level, table, int(table["exports"].sum()), int(table["imports"].sum()), f.period
-    )
+    return ProductBreakdown(level, table, total_exports, total_imports, f.period)
 
 
 # --- Sankey flows --------------------------------------------------------------------------
@@ -389,65 +435,55 @@ class SankeyFlows:
         return out
 
 
+def _top_slots(keys: np.ndarray, values: np.ndarray, top: int) -> tuple[np.ndarray, list[str]]:
+    """For each row, the slot of its key among the ``top`` keys with the largest positive
+    totals (0…k-1, ties broken by key), or ``k`` ("Autres"); and those k keys in order."""
+    codes, uniques = pd.factorize(keys)
+    totals = np.bincount(codes, weights=values, minlength=len(uniques))
+    order = np.lexsort((np.asarray(uniques, dtype=str), -totals))
+    chosen = [i for i in order[:top] if totals[i] > 0]
+    slot = np.full(len(uniques), len(chosen), dtype=np.int64)
+    slot[chosen] = np.arange(len(chosen))
+    return slot[codes], [str(uniques[i]) for i in chosen]
+
+
 def sankey_flows(db: Reader, f: Filters, n_top_links: int = 5) -> SankeyFlows:
     code_col, label_col = LEVEL_COLUMNS[f.level]
-    source, where, params = _source(f)
+    table_name, where, params = _source(f)
     sel, sel_params = f.selection_sql()
-    # One row per (product group, country group): groups beyond the top N are NULL (Autres).
-    rows = db.rows(
+    # One row per (product at the level, country); the top N of each side and "Autres" are
+    # formed below on these few thousand rows.
+    (products, countries), (values,) = _sums(
+        db,
         f"""
-        WITH detail AS (  -- why: aggregate before the join, the detail table is large
-            SELECT product, country, sum(value_eur) AS v
-            FROM {source}
-            WHERE {where} AND flow = ? AND {sel}
-            GROUP BY product, country
-        ),
-        cells AS (
-            SELECT p.{code_col} AS product, country, sum(v) AS v
-            FROM detail JOIN product p ON p.code = detail.product
-            GROUP BY ALL
-        ),
-        products AS (
-            SELECT product, row_number() OVER (ORDER BY sum(v) DESC, product) AS rank
-            FROM cells GROUP BY product HAVING sum(v) > 0
-        ),
-        countries AS (
-            SELECT country, row_number() OVER (ORDER BY sum(v) DESC, country) AS rank
-            FROM cells GROUP BY country HAVING sum(v) > 0
-        )
-        SELECT CASE WHEN pr.rank <= ? THEN pr.rank END AS p_rank,
-               CASE WHEN pr.rank <= ? THEN cells.product END AS product,
-               CASE WHEN cr.rank <= ? THEN cr.rank END AS c_rank,
-               CASE WHEN cr.rank <= ? THEN cells.country END AS country,
-               CAST(sum(v) AS BIGINT) AS value
-        FROM cells
-        JOIN products pr USING (product)
-        JOIN countries cr USING (country)
+        SELECT p.{code_col}, t.country, sum(t.value_eur)::BIGINT
+        FROM {table_name} t JOIN product p ON p.code = t.product
+        WHERE {where} AND flow = ? AND {sel}
         GROUP BY ALL
-        HAVING sum(v) > 0
         """,
-        [*params, f.flow, *sel_params, f.top, f.top, f.top, f.top],
+        [*params, f.flow, *sel_params],
+        keys=2,
     )
     catalog = db.catalog()
     names = catalog.country_names(f.period.year)
-    product_labels = dict(
-        catalog.products[[code_col, label_col]].drop_duplicates(code_col).itertuples(index=False)
+    product_labels = catalog.level_labels(f.level)
+    weights = values.astype("float64")  # exact: euro totals stay far below 2**53
+    p_slot, top_products = _top_slots(products, weights, f.top)
+    c_slot, top_countries = _top_slots(countries, weights, f.top)
+    width = len(top_countries) + 1
+    sums = np.bincount(
+        p_slot * width + c_slot, weights=weights, minlength=(len(top_products) + 1) * width
     )
+    p_ids = [f"P:{p}" for p in top_products] + [f"P:{OTHERS}"]
+    c_ids = [f"C:{c}" for c in top_countries] + [f"C:{OTHERS}"]
     labels = {f"P:{OTHERS}": OTHERS, f"C:{OTHERS}": OTHERS}
-    p_rank: dict[str, int] = {}
-    c_rank: dict[str, int] = {}
+    labels |= {f"P:{p}": product_labels.get(p, (p,))[0] for p in top_products}
+    labels |= {f"C:{c}": names.get(c, f"{c} (non déterminé)") for c in top_countries}
     records = []
-    for pr, product, cr, country, value in rows:
-        p_id = f"P:{product}" if product is not None else f"P:{OTHERS}"
-        c_id = f"C:{country}" if country is not None else f"C:{OTHERS}"
-        if product is not None:
-            p_rank[p_id] = pr
-            labels[p_id] = str(product_labels.get(product, product))
-        if country is not None:
-            c_rank[c_id] = cr
-            labels[c_id] = str(names.get(country, f"{country} (non déterminé)"))
+    for cell in np.flatnonzero(sums > 0):
+        p_id, c_id = p_ids[cell // width], c_ids[cell % width]
         src, target = (p_id, c_id) if f.flow == "export" else (c_id, p_id)
-        records.append((src, target, int(value)))
+        records.append((src, target, int(round(sums[cell]))))
 
     links = pd.DataFrame(records, columns=["source", "target", "value"])
     links = links.sort_values(["value", "source", "target"], ascending=[False, True, True])
@@ -459,14 +495,9 @@ def sankey_flows(db: Reader, f: Filters, n_top_links: int = 5) -> SankeyFlows:
     links["target_label"] = links["target"].map(labels)
     links = links[["source", "target", "source_label", "target_label", "value", "top"]]
 
-    def order(ranks: dict[str, int], prefix: str) -> tuple[str, ...]:
-        ordered = sorted(ranks, key=ranks.get)
-        if any(node.endswith(OTHERS) for node in (*links["source"], *links["target"])
-               if node.startswith(prefix)):  # fmt: skip
-            ordered.append(f"{prefix}:{OTHERS}")
-        return tuple(ordered)
-
-    products_side, countries_side = order(p_rank, "P"), order(c_rank, "C")
+    used = set(links["source"]) | set(links["target"])
+    products_side = tuple(n for n in p_ids if n in used)
+    countries_side = tuple(n for n in c_ids if n in used)
     left, right = (
         (products_side, countries_side) if f.flow == "export" else (countries_side, products_side)
     )

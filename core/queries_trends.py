@@ -2,7 +2,7 @@
 
 Named functions, a ``Filters`` (or plain values) in, a frozen result out; no streamlit, no memo
 (the one cache layer is ``core.cache``). All SQL is parameterised; the only identifiers spliced
-in come from ``LEVEL_COLUMNS`` (allowlist), ``_source`` and the predicates of ``Period``.
+in come from ``LEVEL_COLUMNS`` (allowlist), ``queries.source`` and ``Period``'s predicates.
 Values stay whole euros until the page divides them for display.
 
 Totals, ranks and the map read the small ``totals_dept`` table. The breakdowns by product or
@@ -26,6 +26,7 @@ import pandas as pd
 from core.db import Build, Database
 from core.filters import LEVEL_COLUMNS, Filters, territory_predicate
 from core.periods import Period
+from core.queries import source
 
 Reader = Database | Build
 
@@ -56,13 +57,14 @@ def country_labels(codes: pd.Series, catalog, year: int) -> pd.Series:
     return pd.Series([names.get(c, f"{c} (non déterminé)") for c in codes], index=codes.index)
 
 
-def _source(territory: str) -> tuple[str, str, list]:
-    """Detail table of a territory's level and the predicate selecting the territory."""
+def _yearly_source(territory: str) -> tuple[str, str, list]:
+    """The yearly table of a territory's level and the predicate selecting the territory (for
+    series over whole years)."""
     if territory == "FR":
-        return "trade_france", "TRUE", []
+        return "trade_france_year", "TRUE", []
     if territory.startswith("R"):
-        return "trade_region", "region = ?", [territory[1:]]
-    return "trade", "dept = ?", [territory]
+        return "trade_region_year", "region = ?", [territory[1:]]
+    return "trade_year", "dept = ?", [territory]
 
 
 # --- Trend of the totals -------------------------------------------------------------------
@@ -253,7 +255,7 @@ def trend_breakdown(db: Reader, f: Filters, by: str) -> TrendBreakdown:
 
 def _series(db: Reader, f: Filters, by: str, years: list[int]) -> pd.DataFrame:
     """Some years of one flow of the territory by product or partner: year, code, label, value."""
-    source, terr, terr_params = _source(f.territory)
+    source, terr, terr_params = _yearly_source(f.territory)
     sel, sel_params = f.selection_sql()
     if by == "product":
         code_col, label_col = LEVEL_COLUMNS[f.level]  # KeyError for anything off the allowlist
@@ -407,34 +409,28 @@ def period_cells(
     code, label, flow, value."""
     if by not in BREAKDOWNS:
         raise ValueError(f"unexpected breakdown {by!r}")
-    source, terr, terr_params = _source(territory)
-    where, params = period.sql()
+    table, where, params = source(territory, period)
     if by == "product":
         code_col, label_col = LEVEL_COLUMNS[level]  # KeyError for anything off the allowlist
         raw = db.frame(
             f"""
-            WITH cells AS (  -- why: aggregate before the join, the detail table is large
-                SELECT product, flow, sum(value_eur) AS v
-                FROM {source}
-                WHERE {terr} AND {where}
-                GROUP BY product, flow
-            )
             SELECT p.{code_col} AS code, any_value(p.{label_col}) AS label, flow,
-                   CAST(sum(v) AS BIGINT) AS value
-            FROM cells JOIN product p ON p.code = cells.product
+                   CAST(sum(value_eur) AS BIGINT) AS value
+            FROM {table} t JOIN product p ON p.code = t.product
+            WHERE {where}
             GROUP BY p.{code_col}, flow
             """,
-            [*terr_params, *params],
+            params,
         )
     else:
         raw = db.frame(
             f"""
             SELECT country AS code, flow, CAST(sum(value_eur) AS BIGINT) AS value
-            FROM {source}
-            WHERE {terr} AND {where}
+            FROM {table}
+            WHERE {where}
             GROUP BY country, flow
             """,
-            [*terr_params, *params],
+            params,
         )
         raw["label"] = country_labels(raw["code"], db.catalog(), period.year)
     return raw[["code", "label", "flow", "value"]]
@@ -579,16 +575,15 @@ def _territory_cells(db: Reader, f: Filters, codes: tuple[str, ...]) -> pd.DataF
     level), with the partner and product selections, each territory read from the detail table
     of its level, in one query: by, territory, code, label, value."""
     sel, sel_params = f.selection_sql()
-    where, period_params = f.period_sql()
     code_col, label_col = LEVEL_COLUMNS[f.level]
     parts, params = [], []
     for code in codes:
-        source, terr, terr_params = _source(code)
+        table, where, where_params = source(code, f.period)
         parts.append(
             f"""SELECT ?::VARCHAR AS territory, country, product, value_eur
-            FROM {source} WHERE {terr} AND {where} AND flow = ? AND {sel}"""
+            FROM {table} WHERE {where} AND flow = ? AND {sel}"""
         )
-        params += [code, *terr_params, *period_params, f.flow, *sel_params]
+        params += [code, *where_params, f.flow, *sel_params]
     cells = db.frame(
         f"""
         WITH cells AS MATERIALIZED (
