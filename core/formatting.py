@@ -93,3 +93,21 @@ def format_day(timestamp: str | None) -> str:
     except (TypeError, ValueError):
         return "–"
     return format_date(day, format="long", locale=LOCALE)
+
+
+def format_moment(timestamp: str | None) -> str:
+    """An ISO timestamp as French date and Paris time:
+    `2026-11-22T05:07:00+00:00` → `22 novembre 2026 à 6 h 07`."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_date
+
+    try:
+        moment = datetime.fromisoformat(str(timestamp))
+    except (TypeError, ValueError):
+        return "–"
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(ZoneInfo("Europe/Paris"))
+    day = format_date(moment.date(), format="long", locale=LOCALE)
+    return f"{day} à {moment.hour}{NBSP}h{NBSP}{moment.minute:02d}"

@@ -38,7 +38,7 @@ from core.filters import (
     Filters,
     quote,
 )
-from core.formatting import format_day
+from core.formatting import format_moment
 from core.labels import md
 from core.periods import span_label
 
@@ -284,7 +284,8 @@ def provenance_banner(catalog: Catalog) -> None:
         st.info(
             "**Données de démonstration** : chiffres générés pour illustrer l'outil, calibrés "
             "sur les totaux publiés pour 2024 (France, régions et départements des fiches ANCT) "
-            f"mais fictifs dans le détail ; {years}. Ce ne sont pas des statistiques "
+            f"mais fictifs dans le détail ; {years} ; version du "
+            f"{format_moment(meta.get('built_at'))}. Ce ne sont pas des statistiques "
             "officielles : chargez les fichiers de la DGDDI depuis la page « Sources de "
             "données ».",
             icon=":material/science:",
@@ -294,7 +295,7 @@ def provenance_banner(catalog: Catalog) -> None:
         names = ", ".join(md(f, limit=60) for f in files[:4]) if files else "fichiers officiels"
         if len(files) > 4:
             names += f" et {len(files) - 4} autres"
-        loaded = format_day(meta.get("built_at"))
+        loaded = format_moment(meta.get("built_at"))
         st.success(
             f"**Données officielles DGDDI** : {names} ; {years} ; chargées le {loaded}.",
             icon=":material/verified:",
