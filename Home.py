@@ -15,8 +15,32 @@ from pathlib import Path
 import streamlit as st
 
 
+def server_config(argv: list[str]) -> dict[str, object]:
+    """``--server.port 8600 --server.headless true`` → ``{"server.port": 8600, …}`` (the
+    options ``streamlit run`` takes, as ``st.App.run`` wants them)."""
+    config: dict[str, object] = {}
+    args = list(argv)
+    while args:
+        arg = args.pop(0)
+        if not arg.startswith("--"):
+            raise SystemExit(f"Option inattendue : {arg} (forme attendue : --section.option valeur)")
+        key, _, value = arg[2:].partition("=")
+        if not value:
+            if not args:
+                raise SystemExit(f"Valeur manquante pour --{key}")
+            value = args.pop(0)
+        lowered = value.lower()
+        config[key] = (
+            lowered == "true" if lowered in ("true", "false")
+            else int(value) if value.isascii() and value.isdigit()
+            else value
+        )  # fmt: skip
+    return config
+
+
 def launch(argv: list[str]) -> None:
-    """Start the Streamlit server on this script with Streamlit's legacy routing switched off.
+    """Start the server on this script, with the route that streams prepared downloads from
+    disk (``core.exports``) and Streamlit's legacy routing switched off.
 
     A ``pages/`` folder beside the main script makes Streamlit run the first session of a fresh
     server in its legacy "pages directory" mode, until a script has called ``st.navigation``:
@@ -24,12 +48,17 @@ def launch(argv: list[str]) -> None:
     interaction. Our pages are declared with ``st.navigation`` only, so the legacy mode is
     turned off before the server starts.
     """
+    from starlette.routing import Route
     from streamlit.runtime.pages_manager import PagesManager
-    from streamlit.web import cli
+
+    from core import exports
 
     PagesManager.uses_pages_directory = False
-    # cli.main is Streamlit's click command group; it exits when the server stops.
-    cli.main.main(args=["run", str(Path(__file__).resolve()), *argv], prog_name="streamlit")
+    app = st.App(
+        str(Path(__file__).resolve()),
+        routes=[Route(exports.ROUTE, exports.download_response, methods=["GET", "HEAD"])],
+    )
+    app.run(config=server_config(argv))
 
 
 if __name__ == "__main__" and not st.runtime.exists():

@@ -151,7 +151,8 @@ def _csv_column(values: pd.Series, kind: Kind) -> pd.Series:
     return text.where(~missing, "")
 
 
-def _csv_text(table: Table, header: bool) -> str:
+def csv_text(table: Table, header: bool) -> str:
+    """The CSV text of a table (without BOM), with or without its header line."""
     frame = table.frame
     out = pd.DataFrame(
         {i: _csv_column(frame.iloc[:, i], table.kind(c)) for i, c in enumerate(frame.columns)}
@@ -164,7 +165,7 @@ def _csv_text(table: Table, header: bool) -> str:
 
 def to_csv(table: Table) -> bytes:
     """`;`-separated, decimal comma, UTF-8 with BOM, CRLF; formulas neutralised."""
-    return "\ufeff".encode() + _csv_text(table, header=True).encode("utf-8")
+    return "\ufeff".encode() + csv_text(table, header=True).encode("utf-8")
 
 
 def to_csv_parts(parts: Iterable[Table]) -> bytes:
@@ -173,7 +174,7 @@ def to_csv_parts(parts: Iterable[Table]) -> bytes:
     out = io.BytesIO()
     out.write("\ufeff".encode())
     for i, part in enumerate(parts):
-        out.write(_csv_text(part, header=i == 0).encode("utf-8"))
+        out.write(csv_text(part, header=i == 0).encode("utf-8"))
     return out.getvalue()
 
 
