@@ -44,6 +44,7 @@ def export_dir() -> Path:
 
 @dataclass(frozen=True)
 class Export:
+    token: str
     path: Path
     filename: str
     mime: str
@@ -52,7 +53,7 @@ class Export:
 
     @property
     def url(self) -> str:
-        return ROUTE.replace("{token}", self.path.stem)
+        return ROUTE.replace("{token}", self.token)
 
 
 _LOCK = threading.Lock()
@@ -74,12 +75,12 @@ def write(kind: Literal["csv", "xlsx"], parts: Iterable[tables.Table], filename:
             tables.write_xlsx(parts, path)
         else:
             raise ValueError(f"unexpected kind {kind!r}")
-        final = path.with_name(token)
+        final = path.with_name(f"{token}.{kind}")
         os.replace(path, final)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    export = Export(final, filename, MIMES[kind], time.time(), final.stat().st_size)
+    export = Export(token, final, filename, MIMES[kind], time.time(), final.stat().st_size)
     with _LOCK:
         _REGISTRY[token] = export
     return export

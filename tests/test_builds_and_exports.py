@@ -1,0 +1,120 @@
+"""A reader keeps one build from start to end while a load swaps the data; large downloads are
+written to disk and served by token only."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pandas as pd
+import pytest
+
+from core import exports, queries, store, tables
+from core.db import Database
+from core.filters import Filters
+from tests.fixture_data import ROWS, write_fixture
+
+
+@pytest.fixture
+def two_builds(tmp_path, monkeypatch):
+    """A data directory with build A (the fixture) published, and build B (every value
+    doubled) written beside it."""
+    monkeypatch.setenv("COMEX_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("COMEX_DB", raising=False)
+    a = write_fixture(store.new_build_path("a"), ROWS, "a")
+    doubled = [(*row[:5], row[5] * 2) for row in ROWS]
+    b = write_fixture(store.new_build_path("b"), doubled, "b")
+    store.publish(a)
+    return a, b
+
+
+def test_a_pinned_build_is_read_to_the_end_while_the_data_is_swapped(two_builds):
+    a, b = two_builds
+    db = Database()
+    pinned = db.pin()
+    f = Filters("93", pinned.catalog().default_period)
+    assert queries.kpis(pinned, f).exports == 200_000_000
+    store.publish(b)  # a load swaps the data in the middle of a page run
+    # The run that pinned A goes on reading A, its catalog included…
+    assert queries.kpis(pinned, f).exports == 200_000_000
+    assert pinned.catalog() is pinned.catalog()
+    assert pinned.version == str(a.resolve())
+    # …and the next run reads B.
+    fresh = db.pin()
+    assert fresh.version == str(b.resolve())
+    assert queries.kpis(fresh, f).exports == 400_000_000
+
+
+def test_a_rollback_is_seen_by_the_next_pin(two_builds):
+    a, b = two_builds
+    db = Database()
+    store.publish(b)
+    assert db.pin().version == str(b.resolve())
+    store.rollback()
+    assert db.pin().version == str(a.resolve())
+
+
+def sample_table(n: int = 3) -> tables.Table:
+    frame = pd.DataFrame(
+        {"Code": [f"{i:02d}" for i in range(n)], "Valeur (M€)": [1.25 * i for i in range(n)]}
+    )
+    return tables.Table(frame, {"Code": "code", "Valeur (M€)": "meur"}, view="essai")
+
+
+def test_a_prepared_csv_holds_the_same_bytes_as_the_in_memory_download(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMEX_EXPORT_DIR", str(tmp_path))
+    parts = [sample_table(3), sample_table(2)]
+    export = exports.write("csv", parts, "essai.csv")
+    assert export.path.read_bytes() == tables.to_csv_parts(parts)
+    assert export.url == f"/telechargements/{export.token}"
+    assert exports.lookup(export.token) == export
+    assert export.path.parent.parent == tmp_path
+
+
+def test_a_prepared_xlsx_has_every_row(tmp_path, monkeypatch):
+    import openpyxl
+
+    monkeypatch.setenv("COMEX_EXPORT_DIR", str(tmp_path))
+    export = exports.write("xlsx", [sample_table(4), sample_table(3)], "essai.xlsx")
+    sheet = openpyxl.load_workbook(export.path).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("Code", "Valeur (M€)")
+    assert [r[0] for r in rows[1:]] == ["00", "01", "02", "03", "00", "01", "02"]
+
+
+@pytest.mark.parametrize("token", ["", "../../etc/passwd", "x" * 10, "a/b" * 10, "%2e%2e" * 5])
+def test_malformed_or_unknown_tokens_find_nothing(token):
+    assert exports.lookup(token) is None
+
+
+def test_expired_exports_are_deleted(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMEX_EXPORT_DIR", str(tmp_path))
+    export = exports.write("csv", [sample_table()], "essai.csv")
+    exports.prune(now=time.time() + exports.TTL_SECONDS + 1)
+    assert exports.lookup(export.token) is None
+    assert not export.path.exists()
+
+
+def _get(path: str):
+    """Call the download endpoint as Starlette would for GET ``path``."""
+    from starlette.requests import Request
+
+    token = path.rsplit("/", 1)[-1]
+    scope = {"type": "http", "method": "GET", "path": path, "headers": [],
+             "path_params": {"token": token}, "query_string": b""}  # fmt: skip
+    return asyncio.run(exports.download_response(Request(scope)))
+
+
+def test_the_download_route_streams_the_file_or_says_it_expired(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMEX_EXPORT_DIR", str(tmp_path))
+    export = exports.write("csv", [sample_table()], "partenaires_93-seine-saint-denis_2024.csv")
+    ok = _get(export.url)
+    assert ok.status_code == 200
+    assert ok.path == export.path  # a FileResponse: streamed from disk, never loaded whole
+    assert ok.headers["content-type"] == "text/csv; charset=utf-8"
+    assert ok.headers["content-disposition"] == (
+        'attachment; filename="partenaires_93-seine-saint-denis_2024.csv"'
+    )
+    gone = _get("/telechargements/" + "z" * 32)
+    assert gone.status_code == 404
+    assert gone.body.decode().startswith("Ce lien de téléchargement a expiré")
