@@ -218,9 +218,8 @@ class Catalog:
     def period(self, token: str) -> Period | None:
         """``2024`` → that year's period, ``12m`` → the last four quarters; None if absent."""
         if token == periods.ROLLING:
-            if not self.quarters:
-                return None
-            return Period.last_four(*self.quarters[-1])
+            # Offered only when the latest year is partial (else it is that whole year).
+            return next((p for p in self.periods if p.rolling), None)
         if len(token) == 4 and all(c in "0123456789" for c in token):
             return self.year_periods.get(int(token))
         return None
@@ -326,6 +325,9 @@ class Catalog:
         names = dict(self._country_names)
         labels = self.country_labels
         valid = labels[(labels["start_year"] <= year) & (labels["end_year"] >= year)]
+        # Two meanings in one year (XS: Saba until May 2005, Serbia from June): the later one,
+        # valid at the end of the year.
+        valid = valid.sort_values("start_year").drop_duplicates("code", keep="last")
         for code, label, end in zip(valid["code"], valid["label"], valid["end_year"], strict=True):
             if end != 9999 or code not in names:
                 names[code] = label

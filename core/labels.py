@@ -8,7 +8,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$!:])")
+# Markdown syntax, plus « . » and « @ » that GFM would turn into links (www.x.fr, a@b.fr).
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$!:.@])")
+_LIGATURES = str.maketrans(
+    {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "–": "-", "—": "-"}
+)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -38,7 +42,9 @@ def wrap(label: str, width: int, lines: int = 3) -> str:
 
 
 def slug(text: str) -> str:
-    """`Val-d'Oise` → `val-d-oise`; `Île-de-France` → `ile-de-france` (file names)."""
+    """`Val-d'Oise` → `val-d-oise`; `Île-de-France` → `ile-de-france`; `Cœur` → `coeur`;
+    `T1–T2` → `t1-t2` (file names)."""
+    text = text.translate(_LIGATURES)
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 

@@ -385,9 +385,10 @@ def product_breakdown(db: Reader, f: Filters, level: str | None = None) -> Produ
     total_imports, total_exports = int(imports.sum()), int(exports.sum())
     columns: dict[str, object] = {"code": codes}
     names = [parents[c] for c in codes]
-    columns["label"] = [n[0] for n in names]
+    # Object columns even when nothing matches, so that callers can join labels as text.
+    columns["label"] = np.array([n[0] for n in names], dtype=object)
     for i, name in enumerate(_PARENTS[level]):
-        columns[name] = [n[1 + i] for n in names]
+        columns[name] = np.array([n[1 + i] for n in names], dtype=object)
     with np.errstate(divide="ignore", invalid="ignore"):
         columns |= {
             "imports": imports,

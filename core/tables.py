@@ -32,7 +32,7 @@ from typing import BinaryIO, Literal
 import pandas as pd
 from rustpy_xlsxwriter import FastExcel, Format
 
-from core.formatting import format_eur, format_number, format_percent
+from core.formatting import MINUS, format_eur, format_number, format_percent
 from core.labels import slug
 from core.periods import Period
 from core.queries import PartnerBalance, ProductBreakdown, SankeyFlows
@@ -118,15 +118,24 @@ def neutralise(text: str) -> str:
 _MANGLED_TEXT = r"^(0[0-9]+|[0-9]+[eE][0-9]+)$"
 
 
-def _decimal_text(values: pd.Series, decimals: int) -> pd.Series:
-    """``1234.56`` → ``1234,6`` (decimal comma, no thousands separator, ASCII minus)."""
-    return values.map(lambda v: f"{v:.{decimals}f}".replace(".", ","))
+def _as_shown(values: pd.Series, kind: Kind) -> pd.Series:
+    """The screen's text of each value (same rounding, same sign rules), in a form Excel reads
+    as a number: no thousands separator, ASCII minus, a plain space before « % »."""
+    shown = values.map(lambda v: display_value(v, kind))
+    return (
+        shown.str.replace("\u202f%", " %", regex=False)
+        .str.replace("\u202f", "", regex=False)
+        .str.replace("\u00a0", "", regex=False)
+        .str.replace(MINUS, "-", regex=False)
+    )
 
 
 def _csv_column(values: pd.Series, kind: Kind) -> pd.Series:
-    """One column as CSV text, as the screen shows it, vectorised (a download may have
-    hundreds of thousands of rows)."""
+    """One column as CSV text, as the screen shows it (a download may have hundreds of
+    thousands of rows: whole numbers take a vectorised path)."""
     missing = values.isna()
+    if len(values) == 0:
+        return pd.Series([], dtype=object)
     if pd.api.types.is_bool_dtype(values):
         return values.map({True: "oui", False: "non"}).where(~missing, "")
     if kind in ("text", "code") or values.dtype == object or pd.api.types.is_string_dtype(values):
@@ -141,13 +150,8 @@ def _csv_column(values: pd.Series, kind: Kind) -> pd.Series:
     numbers = values.astype("float64")
     if kind in ("int", "eur"):
         text = numbers.fillna(0).round().astype("int64").astype(str)
-    elif kind in ("pct1", "pct2", "growth"):
-        decimals = 2 if kind == "pct2" else 1
-        text = _decimal_text(numbers.fillna(0) * 100, decimals) + " %"
-        if kind == "growth":
-            text = text.where(numbers.fillna(0) < 0, "+" + text)
     else:
-        text = _decimal_text(numbers.fillna(0), _DECIMALS.get(kind, 2))
+        text = _as_shown(numbers.fillna(0), kind)
     return text.where(~missing, "")
 
 
@@ -233,8 +237,16 @@ def write_xlsx(parts: Iterable[Table], target: str | Path | BinaryIO, sheet: str
         if kind in _XLSX_FORMATS
     }
     widths = {column: min(max(len(column), 10) + 2, 60) for column in columns}
+    # An empty generator gives rustpy no header: peek, and write an empty frame instead.
+    stream = rows()
+    head = next(stream, None)
+    data: object = (
+        pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+        if head is None
+        else itertools.chain([head], stream)
+    )
     workbook = FastExcel(target, columns=columns).freeze(row=1, col=0)
-    workbook.sheet(sheet[:31], rows(), column_formats=formats, column_widths=widths).save()
+    workbook.sheet(sheet[:31], data, column_formats=formats, column_widths=widths).save()
     return written
 
 

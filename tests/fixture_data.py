@@ -19,6 +19,15 @@ Products are CPF4 codes under the A129 codes the figures name: 1011 (C10A), 1102
 (C21Z), 3030 (C30C). Each row is one quarter of the customs' files: the rows of a (year, flow)
 take quarters 1, 2, 3, 4, 1… in the order written, so that every year has its four quarters and
 the yearly figures above hold. Mass: one kilogram per 1 000 euros (``MASS_PER_EUR``).
+
+The quarters this gives: 2024 exports 93 C21Z→DE T1, C21Z→US T2, C30C→US T3, C11Z→CN T4;
+95 C30C→DE T1, C11Z→BE T2; 75 T3; 59 C21Z→BE T4, C10A→DE T1, C11Z→QU T2; 02 T3. 2024 imports
+93 C21Z←CN T1, C30C←US T2, C10A←BE T3; 95 T4; 75 T1; 59 C10A←BE T2, C21Z←DE T3; 02 T4. 2023
+(both flows): 93 T1, 95 T2, 75 T3, 59 T4, 02 T1.
+
+Two more fixtures live here: ``build_quarters_fixture`` (quarter by quarter, a partial 2025,
+Corse, Guadeloupe and Monaco) and ``build_labels_fixture`` (partner codes whose meaning
+changed: XK, XS).
 """
 
 from __future__ import annotations
@@ -55,7 +64,12 @@ PRODUCTS = pd.DataFrame(
             "Aéronefs et engins spatiaux",
         ],
         "a129": ["C10A", "C11Z", "C21Z", "C30C"],
-        "a129_label": ["Viandes", "Boissons", "Produits pharmaceutiques", "Aéronautique et spatial"],
+        "a129_label": [
+            "Viandes",
+            "Boissons",
+            "Produits pharmaceutiques",
+            "Aéronautique et spatial",
+        ],
         "a38": ["CA", "CA", "CF", "CL"],
         "a38_label": ["Agroalimentaire", "Agroalimentaire", "Pharmacie", "Transport"],
         "a17": ["C1", "C1", "C5", "C4"],
@@ -157,10 +171,20 @@ def write_fixture(
 
 
 def write_quarters(
-    path: Path, rows: list[tuple], name: str, territoires: pd.DataFrame | None = None
+    path: Path,
+    rows: list[tuple],
+    name: str,
+    territoires: pd.DataFrame | None = None,
+    *,
+    regions: pd.DataFrame | None = None,
+    depts: pd.DataFrame | None = None,
+    countries: pd.DataFrame | None = None,
+    country_labels: pd.DataFrame | None = None,
 ) -> Path:
-    """A database of the fixture's reference tables and quarterly ``rows`` (year, quarter,
-    flow, dept, CPF4, country, euros); mass is ``MASS_PER_EUR`` kilogram per euro."""
+    """A database of the fixture's reference tables (or the ones given) and quarterly ``rows``
+    (year, quarter, flow, dept, CPF4, country, euros[, kilograms]); without a mass, a row
+    weighs ``MASS_PER_EUR`` kilogram per euro."""
+    rows = [r if len(r) == 8 else (*r, round(r[6] * MASS_PER_EUR)) for r in rows]
     columns = list(zip(*rows, strict=True))
     trade = pa.table(
         {
@@ -171,10 +195,181 @@ def write_quarters(
             "product": pa.array(columns[4]),
             "country": pa.array(columns[5]),
             "value_eur": pa.array(columns[6], pa.int64()),
-            "mass_kg": pa.array([round(v * MASS_PER_EUR) for v in columns[6]], pa.int64()),
+            "mass_kg": pa.array(columns[7], pa.int64()),
         }
     )
-    ti = TERRITOIRES if territoires is None else territoires
-    ref = Reference(REGIONS, DEPTS, PRODUCTS, COUNTRIES, COUNTRY_LABELS, ti)
+    ref = Reference(
+        REGIONS if regions is None else regions,
+        DEPTS if depts is None else depts,
+        PRODUCTS,
+        COUNTRIES if countries is None else countries,
+        COUNTRY_LABELS if country_labels is None else country_labels,
+        TERRITOIRES if territoires is None else territoires,
+    )
     build.write_build(path, ref, build.arrow_fill(trade, name), {"source": "test", "files": [name]})
     return path
+
+
+# --- Quarters, a partial year and « 12 derniers mois » ---------------------------------------
+# A second fixture, quarter by quarter, with the customs' special départements: Corse (20),
+# Guadeloupe (971, written 9A by the customs) and Monaco (99, counted in Provence-Alpes-Côte
+# d'Azur). 2023 and 2024 are whole years; 2025 holds T1 and T2 only (partial), so the periods
+# are 12m (T3 2024 – T2 2025), 2025 (T1–T2), 2024, 2023. M€ per quarter:
+#
+# | flow   | dept | product, partner | 2023 T1–T4  | 2024 T1–T4      | 2025 T1–T2 |
+# |--------|------|------------------|-------------|-----------------|------------|
+# | export | 93   | 2120 → DE        | 10 20 30 40 | 20 30 40 50     | 25 55      |
+# | export | 95   | 3030 → US        | 50 50 50 50 | 60 60 60 60     | 30 30      |
+# | export | 59   | 1011 → BE        | 5 5 5 5     | 10 10 10 10     | 20 –       |
+# | export | 20   | 1102 → BE        | –           | – – 4 –         | – 2        |
+# | export | 971  | 1011 → US        | –           | 1 – – –         | 3 –        |
+# | export | 99   | 3030 → DE        | – – – 8     | – 6 – –         | – 9        |
+# | import | 93   | 2120 ← CN        | 20 20 20 20 | 10 15 35 40     | 15 5       |
+# | import | 95   | 3030 ← US        | 25 25 25 25 | 25 25 25 25     | 30 30      |
+# | import | 971  | 1011 ← BE        | 5 5 5 5     | 5 5 5 5         | 6 6        |
+#
+# Exports: 2023 = 93 100, 95 200, 59 20, 99 8 (328); 2024 = 93 140, 95 240, 59 40, 20 4,
+# 971 1, 99 6 (431), of which T1–T2: 93 50, 95 120, 59 20, 971 1, 99 6 (197); 2025 T1–T2 =
+# 93 80, 95 60, 59 20, 20 2, 971 3, 99 9 (174). Imports: 2023 = 93 80, 95 100, 971 20 (200);
+# 2024 = 93 100, 95 100, 971 20 (220), of which T1–T2: 93 25, 95 50, 971 10 (85); 2025 T1–T2 =
+# 93 20, 95 60, 971 12 (92).
+#
+# Mass by product (``QUARTER_KG_PER_EUR``): 1011 meat 0,2 kg per euro (5 €/kg), 1102 wine
+# 0,1 kg (10 €/kg), 2120 pharmaceuticals 0,01 kg (100 €/kg), 3030 aircraft 0,001 kg
+# (1 000 €/kg); Corse's wine is published without mass (0 kg, like electricity).
+QUARTER_REGIONS = pd.DataFrame(
+    {
+        "code": ["01", "11", "32", "93", "94"],
+        "name": [
+            "Guadeloupe",
+            "Île-de-France",
+            "Hauts-de-France",
+            "Provence-Alpes-Côte d'Azur",
+            "Corse",
+        ],
+    }
+)
+QUARTER_DEPTS = pd.DataFrame(
+    {
+        "code": ["20", "59", "93", "95", "971", "99"],
+        "name": [
+            "Corse",
+            "Nord",
+            "Seine-Saint-Denis",
+            "Val-d'Oise",
+            "Guadeloupe",
+            "Principauté de Monaco",
+        ],
+        "region": ["94", "32", "11", "11", "01", "93"],
+        "customs_code": ["20", "59", "93", "95", "9A", "99"],
+        "chef_lieu": ["Ajaccio", "Lille", "Bobigny", "Pontoise", "Basse-Terre", "Monaco"],
+    }
+)
+# Région rule: « Roissy » has 3 communes (15 % of its people) in each of 93 and 95, so neither
+# département lists it, but Île-de-France does (6 communes, 30 %). « Boucle » has one commune
+# in 95 holding 25 % of its people: listed by share. « Seine Aval » has one commune in 95 (4 %):
+# left out everywhere.
+QUARTER_TERRITOIRES = pd.DataFrame(
+    {
+        "id": ["ti-r", "ti-r", "ti-b", "ti-s"],
+        "name": ["Roissy", "Roissy", "Boucle", "Seine Aval"],
+        "dept": ["93", "95", "95", "95"],
+        "n_communes": [3, 3, 1, 1],
+        "population": [15_000, 15_000, 100_000, 4_000],
+        "share": [0.15, 0.15, 0.25, 0.04],
+    }
+)
+_QUARTER_SERIES = [
+    # flow, dept, CPF4, partner, {year: M€ per quarter T1…T4 (None: no row)}
+    ("export", "93", "2120", "DE", {2023: (10, 20, 30, 40), 2024: (20, 30, 40, 50), 2025: (25, 55)}),
+    ("export", "95", "3030", "US", {2023: (50, 50, 50, 50), 2024: (60, 60, 60, 60), 2025: (30, 30)}),
+    ("export", "59", "1011", "BE", {2023: (5, 5, 5, 5), 2024: (10, 10, 10, 10), 2025: (20, None)}),
+    ("export", "20", "1102", "BE", {2024: (None, None, 4, None), 2025: (None, 2)}),
+    ("export", "971", "1011", "US", {2024: (1, None, None, None), 2025: (3, None)}),
+    ("export", "99", "3030", "DE", {2023: (None, None, None, 8), 2024: (None, 6, None, None),
+                                    2025: (None, 9)}),
+    ("import", "93", "2120", "CN", {2023: (20, 20, 20, 20), 2024: (10, 15, 35, 40), 2025: (15, 5)}),
+    ("import", "95", "3030", "US", {2023: (25, 25, 25, 25), 2024: (25, 25, 25, 25), 2025: (30, 30)}),
+    ("import", "971", "1011", "BE", {2023: (5, 5, 5, 5), 2024: (5, 5, 5, 5), 2025: (6, 6)}),
+]  # fmt: skip
+
+
+QUARTER_KG_PER_EUR = {"1011": 0.2, "1102": 0.1, "2120": 0.01, "3030": 0.001}
+
+
+def quarter_rows(last: tuple[int, int] = (2025, 2)) -> list[tuple]:
+    """The rows of the quarters fixture up to the quarter ``last`` (year, quarter), as
+    ``write_quarters`` takes them (with their mass)."""
+    out = []
+    for flow, dept, product, country, years in _QUARTER_SERIES:
+        for year, values in years.items():
+            for quarter, meur in enumerate(values, start=1):
+                if meur is not None and (year, quarter) <= last:
+                    kg = 0 if dept == "20" else round(meur * M * QUARTER_KG_PER_EUR[product])
+                    out.append((year, quarter, flow, dept, product, country, meur * M, kg))
+    return out
+
+
+def build_quarters_fixture(path: Path, last: tuple[int, int] = (2025, 2)) -> Path:
+    """The quarters fixture; ``last=(2025, 1)`` stops at 2025 T1 (« 2025 (T1) »)."""
+    return write_quarters(
+        path,
+        quarter_rows(last),
+        "fixture_quarters",
+        QUARTER_TERRITOIRES,
+        regions=QUARTER_REGIONS,
+        depts=QUARTER_DEPTS,
+    )
+
+
+# --- Partner codes that changed meaning ------------------------------------------------------
+# XK was Yugoslavia in 1992 and is Kosovo since 2005; XS was Saba until 2005, then Serbia (the
+# customs' Libelle_PAYS.txt). Seine-Saint-Denis exports 2120 to XK 10 M€ a quarter in 1992 and
+# 20 M€ a quarter in 2024, and to XS 5 M€ (1992 T1) and 7 M€ (2024 T1); it imports 1011 from
+# XK 3 M€ in 1992 T1.
+LABEL_COUNTRIES = pd.concat(
+    [
+        COUNTRIES,
+        pd.DataFrame(
+            {
+                "code": ["XK", "XS"],
+                "name_fr": ["Kosovo", "Serbie"],
+                "iso3": ["XKX", "SRB"],
+                "eu27": [False, False],
+                "zone": ["Europe hors UE", "Europe hors UE"],
+            }
+        ),
+    ],
+    ignore_index=True,
+)
+LABEL_COUNTRY_LABELS = pd.concat(
+    [
+        COUNTRY_LABELS,
+        pd.DataFrame(
+            {
+                "code": ["XK", "XK", "XS", "XS"],
+                "label": ["Yougoslavie", "Kosovo", "Saba", "Serbie"],
+                "start_year": [1992, 2005, 1900, 2005],
+                "end_year": [1992, 9999, 2005, 9999],
+            }
+        ),
+    ],
+    ignore_index=True,
+)
+LABEL_ROWS = [
+    *((1992, q, "export", "93", "2120", "XK", 10 * M) for q in (1, 2, 3, 4)),
+    (1992, 1, "export", "93", "2120", "XS", 5 * M),
+    (1992, 1, "import", "93", "1011", "XK", 3 * M),
+    *((2024, q, "export", "93", "2120", "XK", 20 * M) for q in (1, 2, 3, 4)),
+    (2024, 1, "export", "93", "2120", "XS", 7 * M),
+]
+
+
+def build_labels_fixture(path: Path) -> Path:
+    return write_quarters(
+        path,
+        LABEL_ROWS,
+        "fixture_labels",
+        countries=LABEL_COUNTRIES,
+        country_labels=LABEL_COUNTRY_LABELS,
+    )

@@ -1,18 +1,29 @@
-"""The embedded demonstration database: calibration, shape and determinism."""
+"""The embedded demonstration database: calibration, the official shape (quarters, CPF4, mass,
+the customs' départements), specialisations, determinism and the customs' layout."""
 
 from __future__ import annotations
 
-import hashlib
+import csv
+import io
+import zipfile
+from pathlib import Path
 
+import duckdb
+import pandas as pd
+import pyarrow.compute as pc
 import pytest
 
-from core import demo, queries
+from core import demo, queries, reference
+from core.build import Reference
 from core.filters import Filters
 from core.formatting import format_percent
+from core.periods import Period
 
 NN = "\u202f"
+Y2024 = Period.of_year(2024)
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "dgddi"
 
-# DESIGN calibration table, 2024, millions of euros (Aisne's import total is our choice).
+# DESIGN calibration table, 2024, millions of euros (Aisne's imports: the demo's choice).
 CALIBRATION = [
     ("FR", 580_354.5, 684_776.3),
     ("R11", 141_666.3, 192_202.9),
@@ -21,7 +32,7 @@ CALIBRATION = [
     ("93", 12_148.6, 15_695.4),
     ("95", 24_188.7, 25_441.3),
     ("59", 28_822.9, 40_986.6),
-    ("02", 3_517.5, None),
+    ("02", 3_517.5, 2_874.3),
     ("08", 2_211.8, 1_400.6),
 ]
 
@@ -39,17 +50,32 @@ SEED_SHARES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def catalog(demo_db):
+    return demo_db.catalog()
+
+
+# --- Calibration -----------------------------------------------------------------------------
 @pytest.mark.parametrize(("territory", "exports", "imports"), CALIBRATION)
 def test_2024_totals_match_the_design_calibration_to_the_euro(demo_db, territory, exports, imports):
-    k = queries.kpis(demo_db, Filters(territory, 2024))
+    k = queries.kpis(demo_db, Filters(territory, Y2024))
     assert k.exports == round(exports * 10) * 100_000
-    if imports is not None:
-        assert k.imports == round(imports * 10) * 100_000
+    assert k.imports == round(imports * 10) * 100_000
+
+
+def test_the_figure_the_seeds_do_not_publish_is_named(catalog):
+    assert demo.DEPT_TOTALS["02"][1] == 2_874.3
+    note = catalog.unpublished("02", "import", Y2024)
+    assert note is not None and "non publié" in note and f"2{NN}874,3" not in note
+    assert "2 874,3 M€" in note
+    assert catalog.unpublished("02", "export", Y2024) is None
+    assert catalog.unpublished("02", "import", Period.of_year(2023)) is None
+    assert catalog.unpublished("59", "import", Y2024) is None
 
 
 @pytest.mark.parametrize(("dept", "flow", "region_share", "france_share"), SEED_SHARES)
 def test_shares_read_as_printed_in_the_seeds(demo_db, dept, flow, region_share, france_share):
-    k = queries.kpis(demo_db, Filters(dept, 2024))
+    k = queries.kpis(demo_db, Filters(dept, Y2024))
     region = k.share_region_exports if flow == "export" else k.share_region_imports
     france = k.share_france_exports if flow == "export" else k.share_france_imports
     assert format_percent(region, 1) == f"{region_share}{NN}%"
@@ -58,7 +84,7 @@ def test_shares_read_as_printed_in_the_seeds(demo_db, dept, flow, region_share, 
 
 @pytest.mark.parametrize("flow", ["export", "import"])
 def test_france_partner_shares_follow_the_design(demo_db, flow):
-    result = queries.partner_balance(demo_db, Filters("FR", 2024, flow=flow))
+    result = queries.partner_balance(demo_db, Filters("FR", Y2024, flow=flow))
     values = result.table.set_index("code")["exports" if flow == "export" else "imports"]
     total = result.total_exports if flow == "export" else result.total_imports
     for code, national in demo.TOP_PARTNERS[flow].items():
@@ -67,10 +93,23 @@ def test_france_partner_shares_follow_the_design(demo_db, flow):
         assert abs(values[code] - expected * total) < 50_000, code
 
 
-def test_shape_years_rows_codes_and_special_partners(demo_db):
-    per_year = demo_db.frame("SELECT year, count(*) AS n FROM trade GROUP BY year ORDER BY year")
-    assert per_year["year"].tolist() == list(range(2019, 2025))
-    assert per_year["n"].between(500_000, 1_000_000).all()  # sparse like real data
+# --- The official shape ----------------------------------------------------------------------
+def test_years_2019_to_2024_are_whole_and_2025_has_two_quarters(catalog):
+    assert catalog.years == tuple(range(2019, 2026))
+    assert [q for y, q in catalog.quarters if y == 2025] == [1, 2]
+    assert all([q for y, q in catalog.quarters if y == year] == [1, 2, 3, 4]
+               for year in range(2019, 2025))  # fmt: skip
+    assert [p.token for p in catalog.periods[:3]] == ["12m", "2025", "2024"]
+    assert catalog.period("2025").label == "2025 (T1\u2013T2)"
+    assert catalog.default_period == Y2024
+
+
+def test_rows_are_sparse_quarterly_cpf4_rows(demo_db):
+    per_year = demo_db.frame(
+        "SELECT year, count(*) AS n FROM trade GROUP BY year ORDER BY year"
+    ).set_index("year")["n"]
+    assert per_year.loc[2019:2024].between(3_000_000, 6_000_000).all()
+    assert 0.35 < per_year[2025] / per_year[2024] < 0.65  # two quarters of four
     stats = demo_db.frame(
         """
         SELECT count(DISTINCT dept) AS depts, count(DISTINCT product) AS products,
@@ -81,12 +120,58 @@ def test_shape_years_rows_codes_and_special_partners(demo_db):
         """
     ).iloc[0]
     assert stats["depts"] == 101
-    assert stats["products"] == 74
+    assert 250 <= stats["products"] <= 576  # CPF4 codes, not the 76 A129 goods
     assert stats["countries"] >= 150
     assert stats["special"] >= 5
     assert stats["smallest"] > 0
-    # Cells are sparse: far fewer rows than département × product × partner.
-    assert per_year["n"].iloc[-1] < 0.5 * 101 * 74 * stats["countries"] * 2
+
+
+def test_every_product_is_a_cpf4_goods_code_under_its_a129(demo_db):
+    used = demo_db.frame(
+        """
+        SELECT DISTINCT t.product, p.a129, p.a38, p.a17
+        FROM trade_france t LEFT JOIN product p ON p.code = t.product
+        """
+    )
+    assert used["a129"].notna().all()  # every code in the product table
+    assert used["product"].str.fullmatch(r"[0-9]{4}").all()
+    goods = reference.load_a129()
+    assert set(used["a129"]) <= set(goods.loc[goods["goods"], "code"])
+    for code, a129 in zip(used["product"], used["a129"], strict=True):
+        assert reference.a129_of_cpf4(code) == a129, code
+
+
+def test_mass_is_given_and_zero_only_for_electricity(demo_db):
+    mass = demo_db.frame(
+        """
+        SELECT p.a129 = 'D35A' AS electricity, count(*) AS n,
+               count(*) FILTER (WHERE mass_kg IS NULL) AS unknown,
+               count(*) FILTER (WHERE mass_kg = 0) AS zero, min(mass_kg) AS lightest
+        FROM trade t JOIN product p ON p.code = t.product
+        WHERE t.year = 2024
+        GROUP BY ALL
+        """
+    ).set_index("electricity")
+    assert mass["unknown"].sum() == 0
+    assert mass.loc[True, "zero"] == mass.loc[True, "n"] > 0  # electricity: no mass
+    assert mass.loc[False, "zero"] == 0 and mass.loc[False, "lightest"] >= 1
+
+
+def test_the_customs_departements_are_present_and_corsica_is_one(demo_db):
+    present = {
+        d for (d,) in demo_db.rows("SELECT DISTINCT dept FROM totals_dept WHERE year = 2024")
+    }
+    assert {"20", "99", "971", "972", "973", "974", "976"} <= present
+    assert not {"2A", "2B", "975", "9A"} & present
+    monaco = queries.kpis(demo_db, Filters("99", Y2024))
+    assert monaco.region_code == "93" and monaco.exports > 0
+    # France is the sum of everything loaded, Monaco and the overseas départements included.
+    assert queries.kpis(demo_db, Filters("FR", Y2024)).exports == sum(
+        v for (v,) in demo_db.rows(
+            "SELECT sum(value_eur) FROM totals_dept WHERE year = 2024 AND flow = 'export' "
+            "GROUP BY dept"
+        )
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -103,19 +188,21 @@ def test_shape_years_rows_codes_and_special_partners(demo_db):
     ],
 )
 def test_departement_specialisations_are_recognisable(demo_db, dept, flow, product):
-    top = demo_db.frame(
+    top = demo_db.rows(
         """
-        SELECT product FROM trade WHERE year = 2024 AND dept = ? AND flow = ?
-        GROUP BY product ORDER BY sum(value_eur) DESC LIMIT 1
+        SELECT p.a129 FROM trade t JOIN product p ON p.code = t.product
+        WHERE t.year = 2024 AND t.dept = ? AND t.flow = ?
+        GROUP BY p.a129 ORDER BY sum(t.value_eur) DESC LIMIT 1
         """,
         [dept, flow],
     )
-    assert top["product"][0] == product
+    assert top == [(product,)]
 
 
 def test_trends_exist_and_are_plausible(demo_db):
     totals = demo_db.frame(
-        "SELECT year, flow, CAST(sum(value_eur) AS BIGINT) AS v FROM totals_dept GROUP BY ALL"
+        "SELECT year, flow, CAST(sum(value_eur) AS BIGINT) AS v FROM totals_dept "
+        "WHERE year <= 2024 GROUP BY ALL"
     ).set_index(["flow", "year"])["v"]
     # 2020 fell, 2022 imports jumped with energy prices; no year moves by more than 40 %.
     assert totals["export", 2020] < 0.85 * totals["export", 2019]
@@ -125,24 +212,119 @@ def test_trends_exist_and_are_plausible(demo_db):
         assert changes.abs().max() < 0.4
 
 
-def test_generation_is_deterministic(demo_db):
-    """Generating again gives exactly the rows of the built database."""
-    table = demo.generate(demo.Reference.load())
-    fresh = hashlib.sha256()
-    stored = hashlib.sha256()
-    frame = table.to_pandas().sort_values(["year", "flow", "dept", "product", "country"])
-    fresh.update(frame.to_csv(index=False).encode())
-    built = demo_db.frame(
-        "SELECT year, flow, dept, product, country, value_eur FROM trade "
-        "ORDER BY year, flow, dept, product, country"
-    )
-    built["year"] = built["year"].astype(frame["year"].dtype)
-    stored.update(built.to_csv(index=False).encode())
-    assert fresh.hexdigest() == stored.hexdigest()
+def test_the_partial_year_compares_with_the_same_quarters(demo_db):
+    h1 = Period.of_year(2025, (1, 2))
+    k = queries.kpis(demo_db, Filters("FR", h1))
+    assert k.prev_period == Period.of_year(2024, (1, 2))
+    whole = queries.kpis(demo_db, Filters("FR", Y2024))
+    assert 0.4 < k.prev_exports / whole.exports < 0.6  # about half of 2024
+    assert -0.2 < k.change_exports < 0.2  # a half year against a half year
 
 
-def test_metadata_says_demonstration(demo_db):
-    catalog = demo_db.catalog()
+def test_metadata_says_demonstration(demo_db, catalog):
     assert catalog.is_demo
     assert catalog.metadata["label"] == "Données de démonstration"
-    assert catalog.metadata["rows"] > 3_000_000
+    assert catalog.metadata["seed"] == demo.SEED
+    assert catalog.metadata["rows"] == demo_db.rows("SELECT count(*) FROM trade")[0][0]
+    assert (catalog.metadata["year_min"], catalog.metadata["year_max"]) == (2019, 2025)
+    assert demo_db.rows("SELECT DISTINCT source FROM slices") == [(demo.DEMO_SOURCE,)]
+
+
+# --- Determinism -----------------------------------------------------------------------------
+def test_generation_is_deterministic(demo_db):
+    """The first chunk generated again (2019 exports) is exactly the built rows."""
+    chunk = next(demo.generate_chunks(Reference.load()))
+    assert set(pc.unique(chunk["year"]).to_pylist()) == {2019}
+    assert set(pc.unique(chunk["flow"]).to_pylist()) == {"export"}
+    columns = ["quarter", "dept", "product", "country", "value_eur", "mass_kg"]
+    fresh = chunk.to_pandas()[columns]
+    for column in ("dept", "product", "country"):
+        fresh[column] = fresh[column].astype(str)
+    built = demo_db.frame(
+        "SELECT quarter, dept, product, country, value_eur, mass_kg FROM trade "
+        "WHERE year = 2019 AND flow = 'export'"
+    )
+    order = ["dept", "quarter", "product", "country"]
+    fresh = fresh.sort_values(order, ignore_index=True).astype({"quarter": "int64"})
+    built = built.sort_values(order, ignore_index=True).astype({"quarter": "int64"})
+    pd.testing.assert_frame_equal(fresh, built, check_dtype=False)
+
+
+# --- The customs' layout ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def official_2025(tmp_path_factory) -> Path:
+    """The demonstration data of 2025 written as the customs publish it (one ZIP)."""
+    paths = demo.write_official(tmp_path_factory.mktemp("official"), years=[2025])
+    assert [p.name for p in paths] == ["demo_regional_2025.zip"]
+    return paths[0]
+
+
+def _customs_regions() -> dict[str, str]:
+    """Customs département code → customs région code, from their Departement_region.txt."""
+    path = SHARED / "Departement_region.txt"
+    if not path.exists():
+        pytest.skip(f"customs reference not found: {path}")
+    text = path.read_bytes().decode("utf-8-sig")
+    return {r[0]: r[2] for r in csv.reader(io.StringIO(text), delimiter=";") if r}
+
+
+def test_official_files_have_ten_fields_crlf_and_the_customs_codes(official_2025):
+    with zipfile.ZipFile(official_2025) as archive:
+        assert sorted(archive.namelist()) == ["2025_CPF4PAYSE.txt", "2025_CPF4PAYSI.txt"]
+        raw = archive.read("2025_CPF4PAYSE.txt")
+    assert raw.endswith(b"\r\n") and b"\n" not in raw.replace(b"\r\n", b"")
+    assert not raw.startswith(b"\xef\xbb\xbf")  # no BOM, no header: data from line one
+    lines = raw.decode("utf-8").split("\r\n")[:-1]
+    regions = _customs_regions()
+    seen = set()
+    for line in lines[:: max(1, len(lines) // 20_000)]:  # a sample of every part of the file
+        fields = line.split(";")
+        assert len(fields) == 10, line
+        flux, quarter, year, dept, region, a129, cpf4, country, value, mass = fields
+        assert (flux, year) == ("E", "2025") and quarter in ("1", "2")
+        assert regions[dept] == region, line
+        assert reference.a129_of_cpf4(cpf4) == a129, line
+        assert len(country) == 2 and country.isupper()
+        assert value.isdigit() and int(value) > 0 and mass.isdigit()
+        seen.add(dept)
+    depts = {line.split(";")[3] for line in lines}
+    assert {"20", "99", "9A", "9B", "9C", "9D", "9E", "01", "02"} <= depts
+    assert not {"2A", "2B", "971", "976", "1", "2"} & depts
+    assert len(seen) > 50
+
+
+def test_official_files_hold_exactly_the_built_rows_of_the_year(official_2025, demo_db, tmp_path):
+    """Read back as the build reads them (9A → 971), the files give each (quarter, flow) slice
+    of 2025 its rows, its value and its fingerprint (``core.build``'s ``slices``)."""
+    with zipfile.ZipFile(official_2025) as archive:
+        archive.extractall(tmp_path)
+    files = sorted(str(p) for p in tmp_path.glob("2025_CPF4PAYS*.txt"))
+    assert len(files) == 2
+    columns = {
+        "flux": "VARCHAR", "quarter": "BIGINT", "year": "BIGINT", "dept": "VARCHAR",
+        "region": "VARCHAR", "a129": "VARCHAR", "product": "VARCHAR", "country": "VARCHAR",
+        "value_eur": "BIGINT", "mass_kg": "BIGINT",
+    }  # fmt: skip
+    with duckdb.connect() as con:
+        written = con.execute(
+            """
+            WITH w AS (
+                SELECT year, quarter, CASE flux WHEN 'E' THEN 'export' ELSE 'import' END AS flow,
+                       CASE dept WHEN '9A' THEN '971' WHEN '9B' THEN '972' WHEN '9C' THEN '973'
+                                 WHEN '9D' THEN '974' WHEN '9E' THEN '976' ELSE dept END AS dept,
+                       product, country, value_eur, mass_kg
+                FROM read_csv(?, delim = ';', header = false, columns = ?)
+            )
+            SELECT year, quarter, flow, count(*), CAST(sum(value_eur) AS BIGINT),
+                   bit_xor(hash(dept, product, country, value_eur, mass_kg))
+            FROM w GROUP BY ALL ORDER BY ALL
+            """,
+            [files, columns],
+        ).fetchall()
+    stored = demo_db.rows(
+        "SELECT year, quarter, flow, rows, value_eur, checksum FROM slices WHERE year = 2025 "
+        "ORDER BY ALL"
+    )
+    assert [r[:3] for r in stored] == [(2025, 1, "export"), (2025, 1, "import"),
+                                       (2025, 2, "export"), (2025, 2, "import")]  # fmt: skip
+    assert written == stored  # same rows, to the euro and the kilogram

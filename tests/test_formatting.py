@@ -5,12 +5,15 @@ from __future__ import annotations
 import pytest
 
 from core.formatting import (
+    PLOTLY_SEPARATORS,
+    format_day,
     format_eur,
     format_meur,
     format_millions_words,
     format_number,
     format_percent,
     format_rank,
+    format_year_span,
 )
 
 NN = "\u202f"  # narrow no-break space
@@ -61,3 +64,34 @@ def test_ranks_read_in_french():
     assert format_rank(1, 101) == "1er sur 101"
     assert format_rank(12, 101) == "12e sur 101"
     assert format_rank(None, 101) == "–"
+
+
+def test_values_that_round_to_zero_carry_no_sign():
+    assert format_number(-0.04, 1) == "0,0"
+    assert format_number(0.04, 1, signed=True) == "0,0"
+    assert format_percent(0.0, 1, signed=True) == f"0,0{NN}%"
+    assert format_percent(-0.0004, 1, signed=True) == f"0,0{NN}%"
+    assert format_number(float("nan")) == "–"
+
+
+def test_rounding_is_decimal_half_to_even_on_the_shown_digits():
+    # Whole-euro amounts in M€ are decimal: 350 000 € is 0,4 M€, not 0,3 (float 0,3499…).
+    assert format_meur(350_000) == f"0,4{NB}M€"
+    assert format_meur(12_350_000) == f"12,4{NB}M€"
+    assert format_meur(250_000) == f"0,2{NB}M€"  # half to even
+
+
+def test_negative_sentence_form_uses_the_typographic_minus():
+    assert format_millions_words(-3_546_800_000) == f"\u22123{NN}546,8 millions d'euros"
+
+
+def test_year_spans_and_days():
+    assert format_year_span([2019, 2024, 2020]) == "années 2019\u20132024"
+    assert format_year_span((2024,)) == "année 2024"
+    assert format_year_span([]) == "–"
+    assert format_day("2026-11-22T05:07:00+00:00") == "22 novembre 2026"
+    assert format_day(None) == "–" and format_day("hier") == "–"
+
+
+def test_plotly_separators_are_decimal_comma_and_narrow_space():
+    assert f",{NN}" == PLOTLY_SEPARATORS

@@ -1,40 +1,32 @@
-"""Reference tables: counts, codes kept as text, hierarchy consistency, countries regeneration,
-and agreement with the official INSEE tables and the seed fact sheets when they are at hand."""
+"""Reference tables: the customs' départements (Corse 20, overseas 9A…9E, Monaco 99), the 576
+CPF4 products under the customs' A129, the partner codes with their labels by period, the
+Territoires d'industrie; codes kept as text; agreement with the customs' label tables, the
+INSEE tables and the seed fact sheets when they are at hand."""
 
 from __future__ import annotations
 
-import re
+import csv
+import io
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from core import reference
+from core import territoires as ti
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 OFFICIAL = SHARED / "reference"
-SEEDS = SHARED / "seeds"
+DGDDI = reference.DGDDI_DIR
 
 EXPECTED_REGIONS = {
     "01", "02", "03", "04", "06", "11", "24", "27", "28",
     "32", "44", "52", "53", "75", "76", "84", "93", "94",
 }  # fmt: skip
+OVERSEAS = {"971": "9A", "972": "9B", "973": "9C", "974": "9D", "976": "9E"}
 
-# The A129 goods codes French customs publish: agriculture, extraction, manufacturing without
-# C33Z (repair is a service), electricity, water, waste, publishing, films, photography, art.
-_PRODUCT_CODES = (
-    "A01Z A02Z A03Z B05Z B06Z B07Z B08Z "
-    "C10A C10B C10C C10D C10E C10F C10G C10H C10K C11Z C12Z C13Z C14Z C15Z C16Z C17A C17B "
-    "C18Z C19Z C20A C20B C20C C21Z C22A C22B C23A C23B C24A C24B C24C C25A C25B C25C C25D "
-    "C25E C26A C26B C26C C26D C26E C26F C26G C27A C27B C28A C28B C28C C28D C29A C29B C30A "
-    "C30B C30C C30D C30E C31Z C32A C32B C32C "
-    "D35A E36Z E38Z J58Z J59Z M74Z R90Z R91Z"
-)
-EXPECTED_PRODUCTS = _PRODUCT_CODES.split()
-
-SPECIAL = ["QP", "QQ", "QR", "QS", "QU", "QV", "QW", "QX", "QY", "QZ"]
-
-# Territoires d'industrie exactly as the seed fact sheets print them, by département.
+# Territoires d'industrie as the seed fact sheets print them, by département.
 SEED_TERRITOIRES = {
     "93": {"Grand Roissy Le Bourget"},
     "95": {"Boucle Nord de Seine", "Cergy Ouest 95", "Grand Roissy Le Bourget"},
@@ -55,6 +47,11 @@ def depts() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
+def a129() -> pd.DataFrame:
+    return reference.load_a129()
+
+
+@pytest.fixture(scope="module")
 def products() -> pd.DataFrame:
     return reference.load_products()
 
@@ -62,6 +59,11 @@ def products() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def countries() -> pd.DataFrame:
     return reference.load_countries()
+
+
+@pytest.fixture(scope="module")
+def labels() -> pd.DataFrame:
+    return reference.country_labels()
 
 
 @pytest.fixture(scope="module")
@@ -73,112 +75,211 @@ def _all_text(df: pd.DataFrame, columns: list[str]) -> bool:
     return all(df[c].map(lambda v: isinstance(v, str)).all() for c in columns)
 
 
+def _plain(text: str) -> str:
+    """Lower case without accents or spaces: the customs write « Ile-de-France », « Côte-d'or »,
+    « Bourgogne - Franche-Comté »."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return ascii_text.lower().replace(" ", "")
+
+
+def _customs_departements() -> list[list[str]]:
+    """``Departement_region.txt``: customs code, name, customs région code, région name."""
+    text = (DGDDI / "Departement_region.txt").read_bytes().decode("utf-8-sig")
+    return [r for r in csv.reader(io.StringIO(text), delimiter=";") if r]
+
+
 # --- Régions and départements ------------------------------------------------------------------
-
-
 def test_regions_are_the_18_of_cog_2024(regions: pd.DataFrame) -> None:
     assert list(regions.columns) == ["code", "name"]
     assert len(regions) == 18
     assert set(regions["code"]) == EXPECTED_REGIONS
-    assert regions["code"].is_unique
-    assert (regions["name"].str.len() > 0).all()
     names = dict(zip(regions["code"], regions["name"], strict=True))
     assert names["11"] == "Île-de-France"
     assert names["93"] == "Provence-Alpes-Côte d'Azur"
+    assert names["94"] == "Corse"
 
 
-def test_departements_are_101_with_unique_codes(depts: pd.DataFrame) -> None:
-    assert list(depts.columns) == ["code", "name", "region"]
+def test_departements_are_the_101_the_customs_publish(depts: pd.DataFrame) -> None:
+    assert list(depts.columns) == ["code", "name", "region", "customs_code", "chef_lieu"]
     assert len(depts) == 101
-    assert depts["code"].is_unique
+    assert depts["code"].is_unique and depts["customs_code"].is_unique
     assert depts["name"].is_unique
-
-
-def test_every_departement_belongs_to_an_existing_region(
-    depts: pd.DataFrame, regions: pd.DataFrame
-) -> None:
-    assert set(depts["region"]) <= set(regions["code"])
-    # and every région has at least one département
-    assert set(regions["code"]) == set(depts["region"])
-
-
-def test_codes_are_text_with_leading_zeros_and_corsica_letters(
-    depts: pd.DataFrame, regions: pd.DataFrame
-) -> None:
-    assert _all_text(depts, ["code", "region"])
-    assert _all_text(regions, ["code"])
+    assert _all_text(depts, list(depts.columns))
     codes = set(depts["code"])
-    assert {"01", "02", "08", "2A", "2B", "971", "976"} <= codes
-    assert "20" not in codes and "975" not in codes
-    assert "1" not in codes and "2" not in codes
-    assert {"01", "04", "06"} <= set(regions["code"])
-    row = depts.set_index("code").loc["971"]
-    assert (row["name"], row["region"]) == ("Guadeloupe", "01")
+    assert {"01", "02", "08", "20", "99", "971", "972", "973", "974", "976"} <= codes
+    assert not {"2A", "2B", "975", "1", "2", "9A"} & codes
+    assert codes == {f"{i:02d}" for i in range(1, 96)} | {"99", *OVERSEAS}
 
 
-def test_seed_departements_have_their_names_and_regions(depts: pd.DataFrame) -> None:
+def test_every_departement_belongs_to_an_existing_region(depts, regions) -> None:
+    assert set(depts["region"]) == set(regions["code"])  # and every région has one
+
+
+def test_corse_monaco_and_the_overseas_departements(depts: pd.DataFrame) -> None:
     d = depts.set_index("code")
-    assert d.loc["93", "name"] == "Seine-Saint-Denis" and d.loc["93", "region"] == "11"
-    assert d.loc["95", "name"] == "Val-d'Oise" and d.loc["95", "region"] == "11"
-    assert d.loc["59", "name"] == "Nord" and d.loc["59", "region"] == "32"
-    assert d.loc["02", "name"] == "Aisne" and d.loc["02", "region"] == "32"
-    assert d.loc["08", "name"] == "Ardennes" and d.loc["08", "region"] == "44"
+    assert d.loc["20"].tolist() == ["Corse", "94", "20", "Ajaccio"]
+    assert d.loc["99"].tolist() == ["Principauté de Monaco", "93", "99", "Monaco"]
+    assert d.loc["971"].tolist() == ["Guadeloupe", "01", "9A", "Basse-Terre"]
+    assert d.loc["976"].tolist() == ["Mayotte", "06", "9E", "Mamoudzou"]
+    assert {code: d.loc[code, "customs_code"] for code in OVERSEAS} == OVERSEAS
+    others = d.drop(index=list(OVERSEAS))
+    assert (others.index == others["customs_code"]).all()  # the customs write the others as is
 
 
-# --- Products ----------------------------------------------------------------------------------
+def test_seed_departements_have_their_names_regions_and_chefs_lieux(depts: pd.DataFrame) -> None:
+    d = depts.set_index("code")
+    assert d.loc["93"].tolist() == ["Seine-Saint-Denis", "11", "93", "Bobigny"]
+    assert d.loc["95"].tolist() == ["Val-d'Oise", "11", "95", "Pontoise"]
+    assert d.loc["59"].tolist() == ["Nord", "32", "59", "Lille"]
+    assert d.loc["02"].tolist() == ["Aisne", "32", "02", "Laon"]
+    assert d.loc["08"].tolist() == ["Ardennes", "44", "08", "Charleville-Mézières"]
 
 
-def test_products_are_the_74_a129_goods_codes(products: pd.DataFrame) -> None:
-    assert list(products.columns) == ["code", "label", "a38", "a38_label", "a17", "a17_label"]
-    assert len(EXPECTED_PRODUCTS) == 74
-    assert len(products) == 74
-    assert products["code"].is_unique
-    assert list(products["code"]) == EXPECTED_PRODUCTS
-    assert "C33Z" not in set(products["code"])  # repair is a service, not a good
+def test_departements_are_those_of_the_customs_table(depts: pd.DataFrame) -> None:
+    rows = _customs_departements()
+    assert len(rows) == 101
+    ours = depts.set_index("customs_code")
+    assert {r[0] for r in rows} == set(ours.index)
+    region_names = dict(zip(reference.load_regions()["code"], reference.load_regions()["name"],
+                            strict=True))  # fmt: skip
+    for code, name, _, region_name in rows:
+        if region_name != "DOM":  # the customs group the overseas départements
+            assert _plain(region_names[ours.loc[code, "region"]]) == _plain(region_name), code
+        assert _plain(name) in _plain(ours.loc[code, "name"]), code  # "Réunion" ⊂ "La Réunion"
 
 
-def test_products_have_labels_and_parents(products: pd.DataFrame) -> None:
+def test_departements_agree_with_the_cog_where_it_applies(depts: pd.DataFrame) -> None:
+    """Every COG département is ours with the same name and région, except Corse-du-Sud and
+    Haute-Corse, which the customs publish together as 20 in the same région (94); Monaco (99)
+    is the customs' addition. Chefs-lieux are the names of the COG's chef-lieu communes."""
+    path = OFFICIAL / "departements.csv"
+    if not path.exists():
+        pytest.skip(f"official reference file not found: {path}")
+    cog = pd.read_csv(path, dtype=str, keep_default_na=False).set_index("DEP")
+    ours = depts.set_index("code")
+    assert set(cog.index) - set(ours.index) == {"2A", "2B"}
+    assert set(ours.index) - set(cog.index) == {"20", "99"}
+    common = sorted(set(cog.index) & set(ours.index))
+    assert len(common) == 99
+    assert ours.loc[common, "name"].tolist() == cog.loc[common, "LIBELLE"].tolist()
+    assert ours.loc[common, "region"].tolist() == cog.loc[common, "REG"].tolist()
+    assert set(cog.loc[["2A", "2B"], "REG"]) == {ours.loc["20", "region"]}
+    communes = pd.read_csv(reference.REFERENCE_DIR / "communes.csv", dtype=str,
+                           keep_default_na=False).set_index("code")["name"]  # fmt: skip
+    for code in common:
+        assert ours.loc[code, "chef_lieu"] == communes[cog.loc[code, "CHEFLIEU"]], code
+    assert ours.loc["20", "chef_lieu"] == communes[cog.loc["2A", "CHEFLIEU"]]  # Ajaccio
+
+
+def test_regions_match_cog(regions: pd.DataFrame) -> None:
+    path = OFFICIAL / "regions.csv"
+    if not path.exists():
+        pytest.skip(f"official reference file not found: {path}")
+    cog = pd.read_csv(path, dtype=str, keep_default_na=False).set_index("REG").sort_index()
+    ours = regions.set_index("code").sort_index()
+    assert list(ours.index) == list(cog.index)
+    assert list(ours["name"]) == list(cog["LIBELLE"])
+
+
+# --- A129 and CPF4 -----------------------------------------------------------------------------
+def test_goods_a129_codes_are_the_customs_76_with_their_labels(a129: pd.DataFrame) -> None:
+    assert list(a129.columns) == ["code", "label", "a38", "a38_label", "a17", "a17_label", "goods"]
+    assert a129["code"].is_unique
+    customs = reference.read_dgddi("Libelle_A129.txt")
+    assert len(customs) == 76
+    goods = a129[a129["goods"]].set_index("code")
+    assert sorted(goods.index) == sorted(customs["code"])
+    assert goods.loc[customs["code"], "label"].tolist() == customs["label"].tolist()
+    assert "C33Z" not in goods.index and "C25D" not in set(a129["code"])  # no C25D at customs
+    labels = goods["label"].to_dict()
+    assert labels["C21Z"] == "Produits pharmaceutiques"
+    assert labels["B06Z"] == "Hydrocarbures naturels"
+
+
+def test_each_a38_maps_to_one_a17_and_one_label(a129: pd.DataFrame) -> None:
+    assert (a129.groupby("a38")["a17"].nunique() == 1).all()
+    assert (a129.groupby("a38")["a38_label"].nunique() == 1).all()
+    assert (a129.groupby("a17")["a17_label"].nunique() == 1).all()
+    for column in ("label", "a38_label", "a17_label"):
+        assert (a129[column].str.strip() != "").all(), column
+
+
+def test_a129_parents_match_insee(a129: pd.DataFrame) -> None:
+    path = OFFICIAL / "a129_full_with_a17.csv"
+    if not path.exists():
+        pytest.skip(f"official reference file not found: {path}")
+    insee = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False).set_index("A129")
+    assert set(a129["code"]) == set(insee.index) - {"C25D"}
+    ours = a129.set_index("code")
+    assert ours["a38"].to_dict() == insee.loc[ours.index, "A38"].to_dict()
+    assert ours["a17"].to_dict() == insee.loc[ours.index, "A17"].to_dict()
+
+
+def test_products_are_the_576_cpf4_codes_each_under_an_a129(products, a129) -> None:
+    assert list(products.columns) == [
+        "code", "label", "a129", "a129_label", "a38", "a38_label", "a17", "a17_label",
+    ]  # fmt: skip
+    assert len(products) == 576 and products["code"].is_unique
     assert _all_text(products, list(products.columns))
-    for col in products.columns:
-        assert (products[col].str.strip() != "").all(), col
-    assert products["label"].is_unique
+    assert products["code"].str.fullmatch(r"[0-9]{4}").all()  # leading zeros kept: "0111"
+    assert set(products["a129"]) <= set(a129["code"])
+    assert products.notna().all().all() and (products["a129_label"] != "").all()
+    p = products.set_index("code")
+    assert p.loc["0111", ["a129", "a38", "a17"]].tolist() == ["A01Z", "AZ", "AZ"]
+    assert p.loc["2120", ["a129", "a38"]].tolist() == ["C21Z", "CF"]
+    assert p.loc["3030", "a129"] == "C30C"
+    assert p.loc["1102", ["a129", "a129_label"]].tolist() == ["C11Z", "Boissons"]
+    # Every goods A129 has at least one CPF4 product.
+    goods = set(a129.loc[a129["goods"], "code"])
+    assert goods <= set(products["a129"])
 
 
-def test_each_a38_maps_to_one_a17_and_one_label(products: pd.DataFrame) -> None:
-    by_a38 = products.groupby("a38").agg({"a17": "nunique", "a38_label": "nunique"})
-    assert (by_a38["a17"] == 1).all()
-    assert (by_a38["a38_label"] == 1).all()
-    by_a17 = products.groupby("a17")["a17_label"].nunique()
-    assert (by_a17 == 1).all()
-    assert products.groupby("a38_label")["a38"].nunique().max() == 1
-    assert products.groupby("a17_label")["a17"].nunique().max() == 1
+def test_products_carry_the_customs_cpf4_labels(products) -> None:
+    customs = reference.read_dgddi("Libelle_CPF4_rev2.1.txt")  # Windows-1252
+    assert len(customs) == 576
+    assert products.set_index("code")["label"].to_dict() == dict(
+        zip(customs["code"], customs["label"], strict=True)
+    )
+    assert customs.set_index("code").loc["0111", "label"] == (
+        "Céréales (à l'exclusion du riz), légumineuses et oléagineux"
+    )
+    assert (customs["end"] == reference.STILL_VALID).all()
 
 
-def test_products_use_product_wording(products: pd.DataFrame) -> None:
-    labels = dict(zip(products["code"], products["label"], strict=True))
-    assert labels["C21Z"] == "Produits pharmaceutiques de base et préparations pharmaceutiques"
-    assert labels["C30C"] == "Produits de la construction aéronautique et spatiale"
-    assert labels["C11Z"] == "Boissons"
-    assert labels["C29A"] == "Produits de l'industrie automobile"
-    assert labels["C19Z"] == "Produits du raffinage du pétrole"
-    # no NAF activity wording ("Fabrication de…", "Industrie…") in product labels
-    assert not products["label"].str.match(r"(Fabrication|Industrie|Construction) ").any()
-    a17 = dict(zip(products["a17"], products["a17_label"], strict=False))
-    assert a17["C1"] == "Produits des industries agroalimentaires"
-    assert a17["C4"] == "Matériels de transport"
-    assert a17["DE"].startswith("Hydrocarbures naturels")
+@pytest.mark.parametrize(
+    ("cpf4", "a129"),
+    [
+        ("0111", "A01Z"), ("1011", "C10A"), ("1102", "C11Z"), ("2016", "C20A"),
+        ("2042", "C20B"), ("2059", "C20C"), ("2110", "C21Z"), ("2120", "C21Z"),
+        ("2410", "C24A"), ("2442", "C24B"), ("2529", "C25B"), ("2751", "C27A"),
+        ("2830", "C28B"), ("3030", "C30C"), ("3250", "C32B"), ("3511", "D35A"),
+        ("3530", "D35B"), ("5811", "J58Z"),
+    ],
+)  # fmt: skip
+def test_a129_of_a_cpf4_code(cpf4, a129) -> None:
+    assert reference.a129_of_cpf4(cpf4) == a129
+    assert reference.load_products().set_index("code").loc[cpf4, "a129"] == a129
+
+
+def test_products_csv_equals_build_products() -> None:
+    built = reference.build_products()
+    on_disk = pd.read_csv(reference.REFERENCE_DIR / "products.csv", dtype=str,
+                          keep_default_na=False)  # fmt: skip
+    pd.testing.assert_frame_equal(on_disk, built)
+    assert reference.a129_of_cpf4("ZZ99") is None
 
 
 # --- Countries ---------------------------------------------------------------------------------
-
-
 def test_countries_table_size_and_eu27(countries: pd.DataFrame) -> None:
     assert list(countries.columns) == reference.COUNTRY_COLUMNS
-    assert len(countries) >= 250
+    assert len(countries) >= 280
     assert countries["code"].is_unique
     assert countries["eu27"].dtype == bool
-    assert int(countries["eu27"].sum()) == 27
-    assert set(countries.loc[countries["eu27"], "code"]) == reference.EU27
+    assert set(countries.loc[countries["eu27"], "code"]) >= reference.EU27
+    # Beyond the 27: intra-EU special codes and the customs' former EU codes (Canaries, UEBL).
+    assert set(countries.loc[countries["eu27"], "code"]) - reference.EU27 == {
+        "EU", "QR", "QV", "QY", "XF", "XU"
+    }  # fmt: skip
     assert {"GB", "XI", "CH", "NO"}.isdisjoint(set(countries.loc[countries["eu27"], "code"]))
 
 
@@ -187,9 +288,44 @@ def test_countries_are_sorted_text_codes_with_known_zones(countries: pd.DataFram
     assert list(countries["code"]) == sorted(countries["code"])
     assert countries["code"].str.fullmatch(r"[A-Z]{2}").all()
     assert set(countries["zone"]) == set(reference.ZONES)
-    # "Union européenne" means exactly the member states
     assert ((countries["zone"] == reference.ZONE_EU) == countries["eu27"]).all()
     assert (countries["name_fr"].str.strip() != "").all()
+
+
+def test_every_code_of_the_customs_table_is_a_country(countries, labels) -> None:
+    assert set(labels["code"]) <= set(countries["code"])
+    c = countries.set_index("code")
+    assert c.loc["XS", ["name_fr", "iso3", "zone"]].tolist() == ["Serbie", "SRB", "Europe hors UE"]
+    assert c.loc["XK", ["name_fr", "iso3"]].tolist() == ["Kosovo", "XKX"]
+    assert c.loc["YU", "zone"] == "Europe hors UE"
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "zone", "eu27"),
+    [
+        ("QP", "Haute mer", "Non déterminé", False),
+        ("QQ", "Autocorrections", "Non déterminé", False),
+        ("QR", "Avitaillement et soutage (échanges intra-UE)", "Union européenne", True),
+        ("QS", "Avitaillement et soutage (échanges avec les pays tiers)", "Non déterminé", False),
+        ("QU", "Pays et territoires non déterminés", "Non déterminé", False),
+        ("QV", "Pays et territoires non déterminés (échanges intra-UE)", "Union européenne", True),
+        ("QW", "Pays et territoires non déterminés (échanges avec les pays tiers)",
+         "Non déterminé", False),
+        ("EU", "Union européenne (pays non précisé)", "Union européenne", True),
+    ],
+)  # fmt: skip
+def test_special_codes_are_kept_with_their_names(countries, code, name, zone, eu27) -> None:
+    row = countries.set_index("code").loc[code]
+    assert (row["name_fr"], row["zone"], bool(row["eu27"]), row["iso3"]) == (name, zone, eu27, "")
+
+
+def test_non_iso_geonomenclature_codes_are_present(countries: pd.DataFrame) -> None:
+    c = countries.set_index("code")
+    assert c.loc["XC", "name_fr"] == "Ceuta"
+    assert c.loc["XL", "name_fr"] == "Melilla"
+    assert c.loc["XI", "name_fr"] == "Royaume-Uni (Irlande du Nord)"
+    assert c.loc["XI", "zone"] == "Europe hors UE"
+    assert c.loc["XC", "iso3"] == "" and c.loc["XI", "iso3"] == ""
 
 
 def test_countries_csv_equals_build_countries(countries: pd.DataFrame) -> None:
@@ -207,57 +343,25 @@ def test_countries_regeneration_is_idempotent(tmp_path: Path) -> None:
     assert path.read_bytes() == first
     assert b"\r\n" not in first
     assert first.startswith(b"code,name_fr,iso3,eu27,zone\n")
-    assert b",true," in first and b",false," in first
     reread = reference.load_countries(tmp_path)
     pd.testing.assert_frame_equal(reread, reference.build_countries())
 
 
 def test_namibia_na_is_read_as_a_code(countries: pd.DataFrame) -> None:
     row = countries.set_index("code").loc["NA"]
-    assert row["name_fr"] == "Namibie"
-    assert row["iso3"] == "NAM"
-    assert row["zone"] == "Afrique"
+    assert (row["name_fr"], row["iso3"], row["zone"]) == ("Namibie", "NAM", "Afrique")
     assert not countries["code"].isna().any()
-
-
-def test_special_codes_are_kept_as_non_determine(countries: pd.DataFrame) -> None:
-    c = countries.set_index("code")
-    for code in SPECIAL:
-        assert code in c.index, code
-        assert c.loc[code, "zone"] == "Non déterminé"
-        assert not c.loc[code, "eu27"]
-        assert c.loc[code, "iso3"] == ""
-    assert c.loc["QP", "name_fr"] == "Haute mer"
-    assert c.loc["QQ", "name_fr"] == "Avitaillement et soutage"
-    assert c.loc["QU", "name_fr"] == "Pays et territoires non déterminés"
-    assert set(countries.loc[countries["zone"] == "Non déterminé", "code"]) == set(SPECIAL)
-
-
-def test_non_iso_geonomenclature_codes_are_present(countries: pd.DataFrame) -> None:
-    c = countries.set_index("code")
-    assert c.loc["XK", "name_fr"] == "Kosovo"
-    assert c.loc["XC", "name_fr"] == "Ceuta"
-    assert c.loc["XL", "name_fr"] == "Melilla"
-    assert c.loc["XI", "name_fr"] == "Royaume-Uni (Irlande du Nord)"
-    assert c.loc["XI", "zone"] == "Europe hors UE"
-    assert c.loc["XC", "iso3"] == "" and c.loc["XI", "iso3"] == ""
 
 
 @pytest.mark.parametrize(
     ("code", "name"),
     [
-        ("DE", "Allemagne"),
-        ("US", "États-Unis"),
-        ("GB", "Royaume-Uni"),
-        ("CN", "Chine"),
-        ("BE", "Belgique"),
-        ("IT", "Italie"),
-        ("ES", "Espagne"),
-        ("NL", "Pays-Bas"),
-        ("CH", "Suisse"),
-        ("KR", "Corée du Sud"),  # common_name translation preferred over the official form
+        ("DE", "Allemagne"), ("US", "États-Unis"), ("GB", "Royaume-Uni"), ("CN", "Chine"),
+        ("BE", "Belgique"), ("IT", "Italie"), ("KR", "Corée du Sud"), ("RU", "Fédération de Russie"),
+        ("SB", "Îles Salomon"), ("VI", "Îles Vierges des États-Unis"), ("GL", "Groenland"),
+        ("BQ", "Bonaire, Saint-Eustache et Saba"),
     ],
-)
+)  # fmt: skip
 def test_french_country_names(countries: pd.DataFrame, code: str, name: str) -> None:
     assert countries.set_index("code").loc[code, "name_fr"] == name
 
@@ -265,141 +369,73 @@ def test_french_country_names(countries: pd.DataFrame, code: str, name: str) -> 
 @pytest.mark.parametrize(
     ("code", "zone"),
     [
-        ("TR", "Europe hors UE"),
-        ("RU", "Europe hors UE"),
-        ("GB", "Europe hors UE"),
-        ("CH", "Europe hors UE"),
-        ("NO", "Europe hors UE"),
-        ("SA", "Proche et Moyen-Orient"),
-        ("AE", "Proche et Moyen-Orient"),
-        ("IL", "Proche et Moyen-Orient"),
-        ("IR", "Proche et Moyen-Orient"),
-        ("MX", "Amérique latine et Caraïbes"),
-        ("BR", "Amérique latine et Caraïbes"),
-        ("US", "Amérique du Nord"),
-        ("CA", "Amérique du Nord"),
-        ("GL", "Amérique du Nord"),
-        ("PM", "Amérique du Nord"),
-        ("BM", "Amérique du Nord"),
-        ("CN", "Asie"),
-        ("JP", "Asie"),
-        ("MA", "Afrique"),
-        ("EG", "Afrique"),
-        ("AU", "Océanie"),
-        ("NC", "Océanie"),
-        ("AQ", "Antarctique et autres"),
-        ("DE", "Union européenne"),
-        ("FR", "Union européenne"),
+        ("TR", "Europe hors UE"), ("GB", "Europe hors UE"), ("CH", "Europe hors UE"),
+        ("SA", "Proche et Moyen-Orient"), ("IR", "Proche et Moyen-Orient"),
+        ("MX", "Amérique latine et Caraïbes"), ("US", "Amérique du Nord"), ("CA", "Amérique du Nord"),
+        ("CN", "Asie"), ("MA", "Afrique"), ("AU", "Océanie"), ("AQ", "Antarctique et autres"),
+        ("DE", "Union européenne"), ("FR", "Union européenne"), ("SU", "Europe hors UE"),
+        ("AN", "Amérique latine et Caraïbes"),
     ],
-)
+)  # fmt: skip
 def test_country_zones(countries: pd.DataFrame, code: str, zone: str) -> None:
     assert countries.set_index("code").loc[code, "zone"] == zone
 
 
+# --- Labels by period --------------------------------------------------------------------------
+def test_country_labels_have_their_validity_in_years(labels: pd.DataFrame) -> None:
+    assert list(labels.columns) == ["code", "label", "start_year", "end_year"]
+    assert len(labels) == len(reference.read_dgddi("Libelle_PAYS.txt")) == 289
+    assert (labels["start_year"] <= labels["end_year"]).all()
+    assert labels["start_year"].between(1900, 2030).all()
+    assert (labels["end_year"].between(1900, 2030) | (labels["end_year"] == 9999)).all()
+    by = {(r.code, r.start_year): (r.label, r.end_year) for r in labels.itertuples()}
+    assert by[("XK", 1992)] == ("Yougoslavie", 1992)
+    assert by[("XK", 2005)] == ("Kosovo", 9999)
+    assert by[("XS", 1900)] == ("Saba", 2005)
+    assert by[("XS", 2005)] == ("Serbie", 9999)
+    assert by[("QU", 1900)] == ("Pays NDA", 1999)
+    assert by[("QU", 2012)] == ("Pays et territoires non déterminés", 9999)
+    assert by[("DD", 1900)] == ("Allemagne de l'Est", 1990)
+
+
+def test_read_dgddi_reads_the_published_bytes(tmp_path: Path) -> None:
+    text = 'AA;Libellé simple;190001;999912\r\nBB;"Avec ; point-virgule";200506;201212\r\n\r\n'
+    (tmp_path / "utf8.txt").write_bytes("\ufeff".encode() + text.encode("utf-8"))
+    (tmp_path / "cp1252.txt").write_bytes(text.encode("cp1252"))
+    for name in ("utf8.txt", "cp1252.txt"):
+        df = reference.read_dgddi(name, tmp_path)
+        assert df.values.tolist() == [
+            ["AA", "Libellé simple", 190001, 999912],
+            ["BB", "Avec ; point-virgule", 200506, 201212],
+        ]
+
+
+def test_the_customs_tables_are_shipped_as_published() -> None:
+    shared = OFFICIAL / "dgddi"
+    if not shared.is_dir():
+        pytest.skip(f"customs reference not found: {shared}")
+    for path in shared.iterdir():
+        assert (DGDDI / path.name).read_bytes() == path.read_bytes(), path.name
+    readme = (reference.REFERENCE_DIR.parent / "README.md").read_text(encoding="utf-8")
+    assert "Licence Ouverte" in readme and "DGDDI" in readme
+
+
 # --- Territoires d'industrie -------------------------------------------------------------------
-
-
 def test_territoires_columns_and_types(territoires: pd.DataFrame, depts: pd.DataFrame) -> None:
-    assert list(territoires.columns) == ["name", "dept", "n_communes"]
-    assert _all_text(territoires, ["name", "dept"])
+    assert list(territoires.columns) == ["id", "name", "dept", "n_communes", "population", "share"]
+    assert _all_text(territoires, ["id", "name", "dept"])
     assert pd.api.types.is_integer_dtype(territoires["n_communes"])
     assert (territoires["n_communes"] > 0).all()
+    assert territoires["share"].between(0, 1).all()
     assert set(territoires["dept"]) <= set(depts["code"])
-    assert not territoires.duplicated(["name", "dept"]).any()
+    assert not territoires.duplicated(["id", "dept"]).any()
+    assert territoires["id"].nunique() == 183
+    assert not {"2A", "2B"} & set(territoires["dept"])  # Corse as the customs write it
+    # Each territory's shares add up to one over its départements.
+    assert territoires.groupby("id")["share"].sum().round(6).eq(1).all()
 
 
-def test_seed_territoires_are_present_for_their_departements(territoires: pd.DataFrame) -> None:
+def test_the_listing_rule_reproduces_the_seed_sheets(territoires: pd.DataFrame) -> None:
     for dept, names in SEED_TERRITOIRES.items():
-        here = territoires[territoires["dept"] == dept]
-        # the territories a seed lists are the principal ones: at least 5 communes there
-        principal = set(here.loc[here["n_communes"] >= 5, "name"])
-        assert principal == names, dept
-
-
-def _seed_territoires() -> dict[str, set[str]]:
-    """Territoires listed by each seed sheet, keyed by the département named in its title."""
-    found: dict[str, set[str]] = {}
-    for path in sorted(SEEDS.glob("*.txt")):
-        text = path.read_text(encoding="utf-8")
-        title = re.search(r"Territoires d'industrie - (.+)", text)
-        assert title, path.name
-        dept_name = title.group(1).strip()
-        lines = text.splitlines()
-        start = next(i for i, line in enumerate(lines) if "Industrie du département" in line)
-        names: set[str] = set()
-        for line in lines[start + 1 :]:
-            item = re.match(r"\s*(?:-|■)\s+(.+)", line)
-            if item:
-                names.add(item.group(1).strip())
-            elif names and line.strip():
-                break
-        found[dept_name] = names
-    return found
-
-
-def test_territoires_match_the_seed_sheets(territoires: pd.DataFrame, depts: pd.DataFrame) -> None:
-    if not SEEDS.is_dir():
-        pytest.skip(f"seed sheets not found at {SEEDS}")
-    code_of = dict(zip(depts["name"], depts["code"], strict=True))
-    seeds = _seed_territoires()
-    assert len(seeds) == 5
-    for dept_name, names in seeds.items():
-        code = code_of[dept_name]
-        here = territoires[territoires["dept"] == code]
-        assert names <= set(here["name"]), dept_name
-        assert names == set(here.loc[here["n_communes"] >= 5, "name"]), dept_name
-
-
-# --- Agreement with the official tables (../shared/reference) ----------------------------------
-
-
-def _official(name: str, **kwargs: object) -> pd.DataFrame:
-    path = OFFICIAL / name
-    if not path.exists():
-        pytest.skip(f"official reference file not found: {path}")
-    return pd.read_csv(path, dtype=str, keep_default_na=False, **kwargs)
-
-
-def test_departements_match_cog(depts: pd.DataFrame) -> None:
-    cog = _official("departements.csv")
-    ours = depts.set_index("code").sort_index()
-    theirs = cog.set_index("DEP").sort_index()
-    assert list(ours.index) == list(theirs.index)
-    assert list(ours["name"]) == list(theirs["LIBELLE"])
-    assert list(ours["region"]) == list(theirs["REG"])
-
-
-def test_regions_match_cog(regions: pd.DataFrame) -> None:
-    cog = _official("regions.csv")
-    ours = regions.set_index("code").sort_index()
-    theirs = cog.set_index("REG").sort_index()
-    assert list(ours.index) == list(theirs.index)
-    assert list(ours["name"]) == list(theirs["LIBELLE"])
-
-
-def test_products_and_parents_match_insee_a129(products: pd.DataFrame) -> None:
-    a129 = _official("a129_full_with_a17.csv", sep=";").set_index("A129")
-    missing = set(products["code"]) - set(a129.index)
-    assert not missing
-    for row in products.itertuples(index=False):
-        assert a129.loc[row.code, "A38"] == row.a38, row.code
-        assert a129.loc[row.code, "A17"] == row.a17, row.code
-
-
-@pytest.mark.parametrize(
-    ("code", "expected"),
-    [
-        ("RU", "Fédération de Russie"),
-        ("RE", "Île de la Réunion"),
-        ("SB", "Îles Salomon"),
-        ("FK", "Îles Malouines (Falkland)"),
-        ("PS", "État de Palestine"),
-        ("VI", "Îles Vierges des États-Unis"),
-        ("GL", "Groenland"),
-        ("BQ", "Bonaire, Saint-Eustache et Saba"),  # a list, not an inverted name
-    ],
-)
-def test_inverted_iso_names_read_in_the_usual_order(code, expected):
-    countries = reference.load_countries()
-    names = dict(zip(countries["code"], countries["name_fr"], strict=True))
-    assert names[code] == expected
+        listed, _ = ti.principal(territoires[territoires["dept"] == dept])
+        assert set(listed["name"]) == names, dept

@@ -1,0 +1,233 @@
+"""Writing a build (core.build): the sorted detail, the région and France tables, the quarter
+totals, the slices and their fingerprints, unknown partner codes, row groups and metadata."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from core import build
+from tests import fixture_data as fx
+
+M = 1_000_000
+
+
+# Cursors of the session's databases: DuckDB refuses a second connection to an open file
+# with another configuration.
+@pytest.fixture(scope="module")
+def con(fixture_db):
+    cursor = fixture_db.cursor()
+    yield cursor
+    cursor.close()
+
+
+@pytest.fixture(scope="module")
+def qcon(quarters_db):
+    cursor = quarters_db.cursor()
+    yield cursor
+    cursor.close()
+
+
+def rows(connection, sql: str, params: list | None = None) -> list[tuple]:
+    return connection.execute(sql, params or []).fetchall()
+
+
+def difference(connection, left: str, right: str) -> list[tuple]:
+    """Rows of one query missing from the other, both ways (empty when they are equal)."""
+    return rows(connection, f"({left} EXCEPT ALL {right}) UNION ALL ({right} EXCEPT ALL {left})")
+
+
+# --- Derived tables equal the detail ----------------------------------------------------------
+@pytest.mark.parametrize("which", ["con", "qcon"])
+def test_trade_region_is_trade_summed_over_the_departements_of_each_region(which, request):
+    connection = request.getfixturevalue(which)
+    from_trade = """
+        SELECT d.region, t.year, t.quarter, t.flow, t.product, t.country,
+               CAST(sum(t.value_eur) AS BIGINT), CAST(sum(t.mass_kg) AS BIGINT)
+        FROM trade t JOIN departement d ON d.code = t.dept GROUP BY ALL"""
+    stored = """SELECT region, year, quarter, flow, product, country, value_eur, mass_kg
+        FROM trade_region"""
+    assert difference(connection, from_trade, stored) == []
+
+
+@pytest.mark.parametrize("which", ["con", "qcon"])
+def test_trade_france_is_trade_summed_over_every_departement(which, request):
+    connection = request.getfixturevalue(which)
+    from_trade = """
+        SELECT year, quarter, flow, product, country, CAST(sum(value_eur) AS BIGINT),
+               CAST(sum(mass_kg) AS BIGINT)
+        FROM trade GROUP BY ALL"""
+    stored = "SELECT year, quarter, flow, product, country, value_eur, mass_kg FROM trade_france"
+    assert difference(connection, from_trade, stored) == []
+
+
+@pytest.mark.parametrize("which", ["con", "qcon"])
+def test_totals_dept_is_one_row_per_quarter_flow_and_departement(which, request):
+    connection = request.getfixturevalue(which)
+    from_trade = """
+        SELECT year, quarter, flow, dept, CAST(sum(value_eur) AS BIGINT),
+               CAST(sum(mass_kg) AS BIGINT)
+        FROM trade GROUP BY ALL"""
+    stored = "SELECT year, quarter, flow, dept, value_eur, mass_kg FROM totals_dept"
+    assert difference(connection, from_trade, stored) == []
+
+
+def test_monaco_is_counted_in_provence_alpes_cote_d_azur_and_in_france(qcon):
+    # Monaco exported 3030 to DE: 8 M€ in 2023 T4 and 6 M€ in 2024 T2 (9 M€ in 2025 T2).
+    assert rows(qcon, "SELECT year, quarter, value_eur FROM trade_region WHERE region = '93' "
+                "ORDER BY year, quarter") == [(2023, 4, 8 * M), (2024, 2, 6 * M), (2025, 2, 9 * M)]  # fmt: skip
+    # France in 2024 T2, 3030 to DE: Monaco alone.
+    assert rows(qcon, "SELECT value_eur FROM trade_france WHERE year = 2024 AND quarter = 2 "
+                "AND product = '3030' AND country = 'DE'") == [(6 * M,)]  # fmt: skip
+    # Guadeloupe's exports in its own région 01, under its INSEE code.
+    assert rows(qcon, "SELECT DISTINCT dept FROM trade WHERE dept LIKE '97%'") == [("971",)]
+    assert rows(qcon, "SELECT customs_code FROM departement WHERE code = '971'") == [("9A",)]
+
+
+def test_totals_by_hand(con):
+    # 2024 exports of 93 by quarter: DE 100 (T1), US 50 (T2), US 30 (T3), CN 20 (T4).
+    got = rows(con, "SELECT quarter, value_eur, mass_kg FROM totals_dept WHERE year = 2024 AND "
+               "flow = 'export' AND dept = '93' ORDER BY quarter")  # fmt: skip
+    assert got == [(1, 100 * M, 100_000), (2, 50 * M, 50_000), (3, 30 * M, 30_000),
+                   (4, 20 * M, 20_000)]  # fmt: skip
+    assert rows(con, "SELECT sum(value_eur) FROM trade_region WHERE region = '11' AND "
+                "year = 2024 AND flow = 'export'") == [(700 * M,)]  # fmt: skip
+
+
+def test_trade_is_sorted_by_departement_then_quarter(con, qcon):
+    for connection in (con, qcon):
+        stored = rows(connection, "SELECT dept, year, quarter, flow FROM trade ORDER BY rowid")
+        assert stored == sorted(stored)
+    assert "staging" not in {r[0] for r in rows(con, "SELECT table_name FROM duckdb_tables()")}
+
+
+# --- Slices -----------------------------------------------------------------------------------
+def test_slices_count_rows_and_value_per_quarter_and_flow(con):
+    got = rows(con, "SELECT year, quarter, flow, rows, value_eur, source FROM slices "
+               "WHERE year = 2024 ORDER BY quarter, flow")  # fmt: skip
+    assert got == [
+        # T1 exports: 93 DE 100, 95 DE 300, 59 DE 50; T1 imports: 93 CN 120, 75 DE 50.
+        (2024, 1, "export", 3, 450 * M, "fixture"),
+        (2024, 1, "import", 2, 170 * M, "fixture"),
+        (2024, 2, "export", 3, 160 * M, "fixture"),  # 93 US 50, 95 BE 100, 59 QU 10
+        (2024, 2, "import", 2, 180 * M, "fixture"),  # 93 US 80, 59 BE 100
+        (2024, 3, "export", 3, 220 * M, "fixture"),  # 93 US 30, 75 BE 100, 02 BE 90
+        (2024, 3, "import", 2, 110 * M, "fixture"),  # 93 BE 50, 59 DE 60
+        (2024, 4, "export", 2, 270 * M, "fixture"),  # 93 CN 20, 59 BE 250
+        (2024, 4, "import", 2, 210 * M, "fixture"),  # 95 US 200, 02 BE 10
+    ]
+    assert rows(con, "SELECT count(*), sum(rows) FROM slices") == [(16, 29)]
+
+
+def _checksums(path: Path) -> dict[tuple, int]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        got = rows(connection, "SELECT year, quarter, flow, checksum FROM slices")
+    return {(y, q, f): c for y, q, f, c in got}
+
+
+def test_the_fingerprint_ignores_row_order_and_sees_one_changed_value(tmp_path, con):
+    quarterly = fx.quarterly(fx.ROWS)
+    stored = {
+        (y, q, f): c for y, q, f, c in rows(con, "SELECT year, quarter, flow, checksum FROM slices")
+    }
+    shuffled = fx.write_quarters(tmp_path / "shuffled.duckdb", quarterly[::-1], "fixture")
+    assert _checksums(shuffled) == stored
+    changed_rows = [
+        (*r[:6], r[6] + 1) if r[:6] == (2024, 1, "export", "93", "2120", "DE") else r
+        for r in quarterly
+    ]
+    changed = _checksums(fx.write_quarters(tmp_path / "changed.duckdb", changed_rows, "fixture"))
+    assert changed[(2024, 1, "export")] != stored[(2024, 1, "export")]
+    assert {k: v for k, v in changed.items() if k != (2024, 1, "export")} == {
+        k: v for k, v in stored.items() if k != (2024, 1, "export")
+    }
+
+
+def test_the_fingerprint_sees_a_row_moved_to_another_departement(tmp_path, con):
+    moved = [
+        (*r[:3], "95", *r[4:]) if r[:6] == (2024, 1, "export", "93", "2120", "DE") else r
+        for r in fx.quarterly(fx.ROWS)
+    ]
+    got = _checksums(fx.write_quarters(tmp_path / "moved.duckdb", moved, "fixture"))
+    stored = dict(
+        ((y, q, f), c)
+        for y, q, f, c in rows(con, "SELECT year, quarter, flow, checksum FROM slices")
+    )
+    assert got[(2024, 1, "export")] != stored[(2024, 1, "export")]
+
+
+# --- Reference tables and unknown codes -------------------------------------------------------
+def test_unknown_partner_codes_get_a_non_determine_country_row(con):
+    assert rows(con, "SELECT code, name_fr, iso3, eu27, zone FROM country WHERE code = 'ZZ'") == [
+        ("ZZ", "ZZ (non déterminé)", None, False, "Non déterminé")
+    ]
+    # Known codes keep their own row; the empty iso3 of the reference is stored as NULL.
+    assert rows(con, "SELECT name_fr, iso3 FROM country WHERE code IN ('DE', 'QU') "
+                "ORDER BY code") == [("Allemagne", "DEU"), ("Pays non déterminés", None)]  # fmt: skip
+    assert rows(con, "SELECT count(*) FROM country") == [(6,)]
+
+
+def test_reference_tables_read_back_as_written(con):
+    ref = build.Reference.read(con)
+    pd.testing.assert_frame_equal(ref.regions, fx.REGIONS)
+    pd.testing.assert_frame_equal(ref.depts, fx.DEPTS)
+    pd.testing.assert_frame_equal(ref.products, fx.PRODUCTS)
+    assert ref.countries["code"].tolist() == ["BE", "CN", "DE", "QU", "US", "ZZ"]
+    assert ref.countries.set_index("code").loc["QU", "iso3"] == ""
+    assert len(ref.country_labels) == 5
+    assert ref.territoires["n_communes"].tolist() == [8, 3, 17]
+
+
+# --- Metadata ---------------------------------------------------------------------------------
+def test_metadata_says_what_the_build_holds(con):
+    meta = build.read_metadata(con)
+    assert meta["source"] == "test" and meta["files"] == ["fixture"]
+    assert (meta["rows"], meta["year_min"], meta["year_max"]) == (29, 2023, 2024)
+    assert meta["countries_used"] == 6  # BE, CN, DE, QU, US, ZZ
+    assert meta["built_at"].endswith("+00:00")
+    stored = dict(rows(con, "SELECT key, value FROM metadata"))
+    assert json.loads(stored["files"]) == ["fixture"] and stored["source"] == "test"
+
+
+# --- Row groups, masses and build statistics --------------------------------------------------
+def test_large_builds_are_stored_in_small_row_groups_with_null_masses_kept(tmp_path):
+    depts, products = fx.DEPTS["code"].tolist(), fx.PRODUCTS["code"].tolist()
+    countries = fx.COUNTRIES["code"].tolist()
+    generated = [
+        (2000 + y, q, "export", d, p, c, 1_000 + i, None if i % 7 == 0 else i)
+        for i, (y, q, d, p, c) in enumerate(
+            (y, q, d, p, c)
+            for y in range(100)
+            for q in (1, 2, 3, 4)
+            for d in depts
+            for p in products
+            for c in countries
+        )
+    ]
+    assert len(generated) == 40_000
+    ref = build.Reference(fx.REGIONS, fx.DEPTS, fx.PRODUCTS, fx.COUNTRIES, fx.COUNTRY_LABELS,
+                          fx.TERRITOIRES)  # fmt: skip
+    columns = list(zip(*generated, strict=True))
+    table = pa.table(
+        {name: pa.array(values, build.TRADE_SCHEMA.field(name).type)
+         for name, values in zip(build.TRADE_COLUMNS, columns, strict=True)}
+    )  # fmt: skip
+    path = tmp_path / "large.duckdb"
+    stats = build.write_build(path, ref, build.arrow_fill(table, "large"), {"source": "test"})
+    assert stats.rows == 40_000 and stats.seconds > 0
+    with duckdb.connect(str(path), read_only=True) as connection:
+        groups = rows(
+            connection,
+            "SELECT row_group_id, max(start + count) - min(start) FROM pragma_storage_info('trade') "
+            "WHERE column_name = 'value_eur' GROUP BY ALL ORDER BY 1",
+        )
+        assert len(groups) == 3  # 16 384 + 16 384 + 7 232 rows
+        assert [n for _, n in groups] == [build.ROW_GROUP_SIZE, build.ROW_GROUP_SIZE, 7_232]
+        nulls = rows(connection, "SELECT count(*) FROM trade WHERE mass_kg IS NULL")[0][0]
+        assert nulls == len([r for r in generated if r[7] is None])
+        assert rows(connection, "SELECT DISTINCT source FROM slices") == [("large",)]
