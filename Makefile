@@ -20,7 +20,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 # Builds data/comex.duckdb from the embedded generator only when no database is there:
-# official data loaded with core.ingest is never overwritten.
+# official data loaded with core.load is never overwritten.
 demo-db: install
 	$(PY) -m core.demo --if-missing
 

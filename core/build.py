@@ -7,8 +7,9 @@ The canonical trade rows (``TRADE_SCHEMA``) are those of the customs' regional f
 in kilograms (NULL when a source has none). A writer fills a staging table in any order
 (``fill``); ``write_build`` then stores them sorted, with the derived tables every view reads:
 
-- ``trade``: the detail, sorted on (dept, year, quarter, flow) with small row groups, so that one
-  département's quarter is a few contiguous blocks DuckDB reads alone;
+- ``trade``: the detail, sorted on (year, quarter, flow, dept) with small row groups: a slice
+  (year, quarter, flow) is a contiguous range, and one département's quarter a few blocks in it
+  that DuckDB reads alone; a load copies the slices it keeps as they are (``Base``);
 - ``trade_region`` and ``trade_france``: the same detail summed over the départements of each
   région and of France, so that a région or France view never scans the départements' rows;
 - ``trade_year``, ``trade_region_year``, ``trade_france_year``: the three summed over the
@@ -170,31 +171,48 @@ class BuildStats:
 Fill = Callable[[duckdb.DuckDBPyConnection], None]
 
 
+@dataclass(frozen=True)
+class Base:
+    """The current build a load starts from, and its slices to keep: their rows and derived
+    rows are copied as they are (no re-aggregation), the other slices come from ``fill``."""
+
+    path: Path
+    keep: frozenset[tuple[int, int, str]]  # (year, quarter, flow)
+
+
 def write_build(
-    path: Path | str, ref: Reference, fill: Fill, metadata: dict[str, object]
+    path: Path | str,
+    ref: Reference,
+    fill: Fill,
+    metadata: dict[str, object],
+    base: Base | None = None,
 ) -> BuildStats:
     """Write a complete database at ``path`` (a new file): reference tables, then ``fill(con)``
-    inserts the trade rows into ``staging`` (``TRADE_COLUMNS`` + ``source``), then the sorted
-    and derived tables. The file is complete only when this returns; callers publish it."""
+    inserts the new trade rows into ``staging`` (``TRADE_COLUMNS`` + ``source``), then the
+    sorted and derived tables, with the slices ``base`` keeps copied from the current build. The
+    file is complete only when this returns; callers publish it."""
     started = time.perf_counter()
     path = Path(path)
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
-        # ATTACH takes no parameters; the path is the program's own (store.new_build_path).
-        quoted = str(path).replace("'", "''")
-        con.execute(f"ATTACH '{quoted}' AS build (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+        con.execute(f"ATTACH {_quoted(path)} AS build (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
         con.execute("USE build")
         con.execute(SCHEMA_SQL)
         _insert_reference(con, ref)
         fill(con)
-        rows = _finalize(con, metadata)
+        rows = _finalize(con, metadata, base)
         con.execute("CHECKPOINT")
         con.execute("USE memory")
         con.execute("DETACH build")
     finally:
         con.close()
     return BuildStats(rows, time.perf_counter() - started)
+
+
+def _quoted(path: Path) -> str:
+    # ATTACH takes no parameters; paths are the program's own (store.new_build_path, builds).
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def arrow_fill(table: pa.Table | pa.RecordBatchReader, source: str) -> Fill:
@@ -212,75 +230,58 @@ def arrow_fill(table: pa.Table | pa.RecordBatchReader, source: str) -> Fill:
     return fill
 
 
-def _finalize(con: duckdb.DuckDBPyConnection, metadata: dict[str, object]) -> int:
-    """Sorted detail, derived tables and metadata from ``staging``; returns the row count."""
+# The quarterly tables, each summed from the one before (its cheapest input): name, parent,
+# join, columns beyond (year, quarter, flow), sort key. All are sorted time first, then by
+# territory: a slice (year, quarter, flow) is a contiguous range, so that a load copies the
+# slices it keeps as they are, and a territory is a narrow range within it for the zone maps.
+_VALUE = "CAST(sum(value_eur) AS BIGINT) AS value_eur, CAST(sum(mass_kg) AS BIGINT) AS mass_kg"
+QUARTERLY = (
+    ("trade_region", "trade", "JOIN departement d ON d.code = t.dept",
+     "d.region, t.product, t.country", "region"),
+    ("trade_france", "trade_region", "", "t.product, t.country", None),
+    ("totals_dept", "trade", "", "t.dept", "dept"),
+)  # fmt: skip
+# The yearly tables: name, keys beyond (year, flow), quarterly source, sort key.
+YEARLY = (
+    ("trade_year", "dept, product, country", "trade", "dept"),
+    ("trade_region_year", "region, product, country", "trade_region", "region"),
+    ("trade_france_year", "product, country", "trade_france", None),
+)  # fmt: skip
+_SLICE = "year = ? AND quarter = ? AND flow = ?"
+_TRADE = "year, quarter, flow, dept, product, country, value_eur, mass_kg"
+
+
+def _finalize(
+    con: duckdb.DuckDBPyConnection, metadata: dict[str, object], base: Base | None = None
+) -> int:
+    """Sorted detail, derived tables and metadata from ``staging`` (and the slices ``base``
+    keeps); returns the row count."""
+    new = {
+        (int(y), int(q), str(f))
+        for y, q, f in con.execute("SELECT DISTINCT year, quarter, flow FROM staging").fetchall()
+    }
+    kept = sorted(base.keep - new) if base is not None else []
+    if kept:
+        con.execute(f"ATTACH {_quoted(base.path)} AS base (READ_ONLY)")
+    try:
+        _slices(con, kept)
+        _quarterly(con, kept)
+        _yearly(con, kept, new)
+    finally:
+        if kept:
+            con.execute("DETACH base")
     # Codes a source used that the reference tables lack are kept, labelled, never dropped.
     con.execute(
         """
         INSERT INTO country
-        SELECT DISTINCT s.country, s.country || ' (non déterminé)', NULL, false, 'Non déterminé'
-        FROM staging s ANTI JOIN country c ON c.code = s.country
-        """
-    )
-    con.execute(
-        """
-        CREATE TABLE slices AS
-        SELECT year, quarter, flow, count(*) AS rows,
-               CAST(sum(value_eur) AS BIGINT) AS value_eur,
-               -- why: an order-independent fingerprint of the slice's rows, so that loading
-               -- the same publication again is recognised as no change.
-               bit_xor(hash(dept, product, country, value_eur, mass_kg)) AS checksum,
-               string_agg(DISTINCT source, ', ' ORDER BY source) AS source
-        FROM staging GROUP BY year, quarter, flow ORDER BY year, quarter, flow
-        """
-    )
-    # why dept first: one département's rows (all its years) are contiguous, and a year or a
-    # quarter of it is a narrow range the zone maps isolate. The order within a (dept, quarter,
-    # flow) block does not matter to any filter, and sorting on fewer keys is much faster.
-    con.execute(
-        """
-        CREATE TABLE trade AS
-        SELECT s.year, s.quarter, s.flow, s.dept, s.product, s.country,
-               s.value_eur, s.mass_kg
-        FROM staging s
-        ORDER BY s.dept, s.year, s.quarter, s.flow
-        """
-    )
-    con.execute("DROP TABLE staging")
-    # Each derived table sums the one before it (cheapest input) and is sorted on the keys
-    # its views filter on.
-    for table, keys, source, order in (
-        ("trade_year", "year, flow, dept", "trade", "dept, year, flow"),
-        ("trade_region", "d.region, year, quarter, flow",
-         "trade t JOIN departement d ON d.code = t.dept", "d.region, year, quarter, flow"),
-        ("trade_region_year", "region, year, flow", "trade_region", "region, year, flow"),
-        ("trade_france", "year, quarter, flow", "trade_region", "year, quarter, flow"),
-        ("trade_france_year", "year, flow", "trade_france", "year, flow"),
-    ):  # fmt: skip
-        con.execute(
-            f"""
-            CREATE TABLE {table} AS
-            SELECT {keys}, product, country,
-                   CAST(sum(value_eur) AS BIGINT) AS value_eur,
-                   CAST(sum(mass_kg) AS BIGINT) AS mass_kg
-            FROM {source}
-            GROUP BY ALL
-            ORDER BY {order}
-            """  # noqa: S608 (constant identifiers)
-        )
-    con.execute(
-        """
-        CREATE TABLE totals_dept AS
-        SELECT year, quarter, flow, dept,
-               CAST(sum(value_eur) AS BIGINT) AS value_eur,
-               CAST(sum(mass_kg) AS BIGINT) AS mass_kg
-        FROM trade GROUP BY ALL ORDER BY year, quarter, flow, dept
+        SELECT DISTINCT t.country, t.country || ' (non déterminé)', NULL, false, 'Non déterminé'
+        FROM trade_france_year t ANTI JOIN country c ON c.code = t.country
         """
     )
     rows, year_min, year_max = con.execute(
         "SELECT sum(rows), min(year), max(year) FROM slices"
     ).fetchone()
-    countries = con.execute("SELECT count(DISTINCT country) FROM trade_france").fetchone()[0]
+    countries = con.execute("SELECT count(DISTINCT country) FROM trade_france_year").fetchone()[0]
     meta = {
         "rows": int(rows or 0),
         "year_min": year_min,
@@ -294,6 +295,111 @@ def _finalize(con: duckdb.DuckDBPyConnection, metadata: dict[str, object]) -> in
         [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in meta.items()],
     )
     return int(rows or 0)
+
+
+def _slices(con: duckdb.DuckDBPyConnection, kept: list[tuple[int, int, str]]) -> None:
+    con.execute(
+        """
+        CREATE TEMP TABLE new_slices AS
+        SELECT year, quarter, flow, count(*) AS rows,
+               CAST(sum(value_eur) AS BIGINT) AS value_eur,
+               -- why: an order-independent fingerprint of the slice's rows, so that loading
+               -- the same publication again is recognised as no change.
+               bit_xor(hash(dept, product, country, value_eur, mass_kg)) AS checksum,
+               string_agg(DISTINCT source, ', ' ORDER BY source) AS source
+        FROM staging GROUP BY year, quarter, flow
+        """
+    )
+    if kept:
+        con.register("kept_slices", pa.table({
+            "year": [y for y, _, _ in kept], "quarter": [q for _, q, _ in kept],
+            "flow": [f for _, _, f in kept],
+        }))  # fmt: skip
+        con.execute(
+            """INSERT INTO new_slices
+            SELECT year, quarter, flow, rows, value_eur, checksum, source
+            FROM base.slices SEMI JOIN kept_slices USING (year, quarter, flow)"""
+        )
+        con.unregister("kept_slices")
+    con.execute("CREATE TABLE slices AS SELECT * FROM new_slices ORDER BY year, quarter, flow")
+    con.execute("DROP TABLE new_slices")
+
+
+def _quarterly(con: duckdb.DuckDBPyConnection, kept: list[tuple[int, int, str]]) -> None:
+    """``trade`` and the quarterly tables. Without kept slices each is one sorted CREATE; with
+    kept slices the new part is built apart (only the new rows are sorted and summed) and the
+    table is then appended slice by slice in time order, kept slices copied from ``base``."""
+    new = "new_" if kept else ""
+    kind = "TEMP TABLE" if kept else "TABLE"
+    con.execute(
+        f"CREATE {kind} {new}trade AS SELECT {_TRADE} FROM staging "
+        "ORDER BY year, quarter, flow, dept"
+    )
+    con.execute("DROP TABLE staging")
+    for table, parent, join, columns, key in QUARTERLY:
+        order = "year, quarter, flow" + (f", {key}" if key else "")
+        con.execute(
+            f"""CREATE {kind} {new}{table} AS
+            SELECT t.year, t.quarter, t.flow, {columns}, {_VALUE}
+            FROM {new}{parent} t {join} GROUP BY ALL ORDER BY {order}"""
+        )
+    if not kept:
+        return
+    keep = set(kept)
+    slices = [
+        (int(y), int(q), str(f))
+        for y, q, f in con.execute("SELECT year, quarter, flow FROM slices").fetchall()
+    ]
+    for table in ["trade", *(t for t, *_ in QUARTERLY)]:
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM new_{table} LIMIT 0")
+        columns = ", ".join(r[0] for r in con.execute(f"DESCRIBE new_{table}").fetchall())
+        for y, q, f in slices:
+            source = f"base.{table}" if (y, q, f) in keep else f"new_{table}"
+            con.execute(
+                f"INSERT INTO {table} SELECT {columns} FROM {source} WHERE {_SLICE}", [y, q, f]
+            )
+        con.execute(f"DROP TABLE new_{table}")
+
+
+def _yearly(
+    con: duckdb.DuckDBPyConnection,
+    kept: list[tuple[int, int, str]],
+    new: set[tuple[int, int, str]],
+) -> None:
+    """The yearly tables; a (year, flow) whose quarters are all kept, and were the same in
+    the current build, is copied; the others are summed from the quarterly tables."""
+    groups = sorted({(y, f) for y, _, f in [*kept, *new]})
+    copy: set[tuple[int, str]] = set()
+    if kept:
+        base_quarters: dict[tuple[int, str], set[int]] = {}
+        for y, q, f in con.execute("SELECT year, quarter, flow FROM base.slices").fetchall():
+            base_quarters.setdefault((int(y), str(f)), set()).add(int(q))
+        kept_set = set(kept)
+        for y, f in groups:
+            mine = {q for yy, q, ff in [*kept, *new] if (yy, ff) == (y, f)}
+            if all((y, q, f) in kept_set for q in mine) and base_quarters.get((y, f)) == mine:
+                copy.add((y, f))
+    for table, keys, source, key in YEARLY:
+        order = "year, flow" + (f", {key}" if key else "")
+        query = f"SELECT year, flow, {keys}, {_VALUE} FROM {source}"
+        if not copy:
+            con.execute(f"CREATE TABLE {table} AS {query} GROUP BY ALL ORDER BY {order}")
+            continue
+        con.execute(f"CREATE TABLE {table} AS {query} WHERE FALSE GROUP BY ALL")
+        columns = ", ".join(r[0] for r in con.execute(f"DESCRIBE {table}").fetchall())
+        for y, f in groups:
+            if (y, f) in copy:
+                con.execute(
+                    f"INSERT INTO {table} SELECT {columns} FROM base.{table} "
+                    "WHERE year = ? AND flow = ?",
+                    [y, f],
+                )
+            else:
+                con.execute(
+                    f"INSERT INTO {table} {query} WHERE year = ? AND flow = ? "
+                    f"GROUP BY ALL ORDER BY {order}",
+                    [y, f],
+                )
 
 
 def read_metadata(con: duckdb.DuckDBPyConnection) -> dict[str, object]:

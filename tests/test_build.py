@@ -99,10 +99,29 @@ def test_totals_by_hand(con):
                 "year = 2024 AND flow = 'export'") == [(700 * M,)]  # fmt: skip
 
 
-def test_trade_is_sorted_by_departement_then_quarter(con, qcon):
+SORT_KEYS = {
+    "trade": "year, quarter, flow, dept",
+    "trade_region": "year, quarter, flow, region",
+    "trade_france": "year, quarter, flow",
+    "totals_dept": "year, quarter, flow, dept",
+    "trade_year": "year, flow, dept",
+    "trade_region_year": "year, flow, region",
+    "trade_france_year": "year, flow",
+    "slices": "year, quarter, flow",
+}
+
+
+def assert_sorted(connection, table: str) -> None:
+    name = table.rsplit(".", 1)[-1]
+    stored = rows(connection, f"SELECT {SORT_KEYS[name]} FROM {table} ORDER BY rowid")
+    assert stored == sorted(stored), table
+
+
+def test_every_table_is_sorted_time_first_then_by_territory(con, qcon):
+    # A slice (year, quarter, flow) is a contiguous range: a load copies the ones it keeps.
     for connection in (con, qcon):
-        stored = rows(connection, "SELECT dept, year, quarter, flow FROM trade ORDER BY rowid")
-        assert stored == sorted(stored)
+        for table in SORT_KEYS:
+            assert_sorted(connection, table)
     assert "staging" not in {r[0] for r in rows(con, "SELECT table_name FROM duckdb_tables()")}
 
 
@@ -231,3 +250,74 @@ def test_large_builds_are_stored_in_small_row_groups_with_null_masses_kept(tmp_p
         nulls = rows(connection, "SELECT count(*) FROM trade WHERE mass_kg IS NULL")[0][0]
         assert nulls == len([r for r in generated if r[7] is None])
         assert rows(connection, "SELECT DISTINCT source FROM slices") == [("large",)]
+
+
+# --- Builds on top of a current build (what a load does) -------------------------------------
+def _canonical(rows_m: list[tuple]) -> pa.Table:
+    """(year, quarter, flow, dept, CPF4, country, M€) rows as canonical Arrow rows."""
+    cols = list(zip(*rows_m, strict=True))
+    return pa.table({
+        "year": pa.array(cols[0], pa.int16()), "quarter": pa.array(cols[1], pa.int8()),
+        "flow": pa.array(cols[2]), "dept": pa.array(cols[3]), "product": pa.array(cols[4]),
+        "country": pa.array(cols[5]), "value_eur": pa.array([v * M for v in cols[6]], pa.int64()),
+        "mass_kg": pa.array([v * 1000 for v in cols[6]], pa.int64()),
+    })  # fmt: skip
+
+
+OLD = [  # 2023 T1–T4 exports and imports, 2024 T1 exports
+    *[(2023, q, "export", "93", "2120", "DE", 10 * q) for q in (1, 2, 3, 4)],
+    *[(2023, q, "import", "59", "1011", "BE", 5 * q) for q in (1, 2, 3, 4)],
+    (2023, 2, "export", "95", "3030", "US", 7),
+    (2024, 1, "export", "93", "2120", "DE", 11),
+    (2024, 1, "export", "02", "1011", "BE", 3),
+]
+NEW = [  # a revised 2024 T1 export slice and a new 2024 T2
+    (2024, 1, "export", "93", "2120", "DE", 12),
+    (2024, 1, "export", "59", "1011", "ZZ", 4),
+    (2024, 2, "export", "93", "2120", "US", 9),
+]
+TABLES = ["trade", "trade_region", "trade_france", "totals_dept", "trade_year",
+          "trade_region_year", "trade_france_year"]  # fmt: skip
+
+
+def _write(path: Path, table: pa.Table, source: str, base: build.Base | None = None) -> Path:
+    ref = build.Reference(fx.REGIONS, fx.DEPTS, fx.PRODUCTS, fx.COUNTRIES, fx.COUNTRY_LABELS,
+                          fx.TERRITOIRES)  # fmt: skip
+    build.write_build(path, ref, build.arrow_fill(table, source), {"source": "t"}, base)
+    return path
+
+
+def test_a_build_on_top_keeps_slices_as_they_were_and_equals_a_build_from_scratch(tmp_path):
+    old = _write(tmp_path / "old.duckdb", _canonical(OLD), "ancien.zip")
+    keep = frozenset({(2023, q, f) for q in (1, 2, 3, 4) for f in ("export", "import")}
+                     | {(2024, 1, "export")})  # fmt: skip
+    # 2024 T1 export is in the new rows too: the new slice wins over the kept one.
+    on_top = _write(tmp_path / "on_top.duckdb", _canonical(NEW), "nouveau.zip",
+                    build.Base(old, keep))  # fmt: skip
+    expected = [r for r in OLD if (r[0], r[1], r[2]) != (2024, 1, "export")] + NEW
+    scratch = _write(tmp_path / "scratch.duckdb", _canonical(expected), "x.zip")
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{on_top}' AS a (READ_ONLY)")
+    con.execute(f"ATTACH '{scratch}' AS b (READ_ONLY)")
+    for table in TABLES:
+        assert difference(con, f"SELECT * FROM a.{table}", f"SELECT * FROM b.{table}") == []
+    for table in [*TABLES, "slices"]:
+        assert_sorted(con, f"a.{table}")
+    # Slices: the kept ones with their own source, the new ones with the new file's.
+    slices = rows(con, "SELECT year, quarter, flow, rows, value_eur, source FROM a.slices "
+                  "ORDER BY ALL")  # fmt: skip
+    assert slices[:2] == [(2023, 1, "export", 1, 10 * M, "ancien.zip"),
+                          (2023, 1, "import", 1, 5 * M, "ancien.zip")]  # fmt: skip
+    assert slices[-2:] == [(2024, 1, "export", 2, 16 * M, "nouveau.zip"),
+                           (2024, 2, "export", 1, 9 * M, "nouveau.zip")]  # fmt: skip
+    assert len(slices) == 10
+    # The unknown partner of the new rows gets its labelled row.
+    assert rows(con, "SELECT name_fr FROM a.country WHERE code = 'ZZ'") == [
+        ("ZZ (non déterminé)",)
+    ]
+    # 2023 exports: 93 sums its four quarters (10 + 20 + 30 + 40).
+    assert rows(con, "SELECT value_eur FROM a.trade_year WHERE year = 2023 AND flow = 'export' "
+                "AND dept = '93'") == [(100 * M,)]  # fmt: skip
+    assert rows(con, "SELECT sum(value_eur) FROM a.trade_france_year WHERE year = 2024") == [
+        (25 * M,)
+    ]
