@@ -1,5 +1,5 @@
-"""AppTest: the « Sources de données » page states the current source, loads an upload with the
-same validation as the command line, shows the report, refuses broken files, rolls back.
+"""AppTest: « Sources de données » shows everyone where the figures come from; only an
+administrator (a configured token entered on the page) may load files or roll back.
 
 Each test uses a private data directory with a small official build (never /work/main/data).
 """
@@ -10,90 +10,118 @@ import pytest
 
 from core import store
 from tests.apptest_helpers import open_app, texts
-from tests.test_ingest_helpers import (
-    csv_bytes,
+from tests.load_fixtures import (
+    REAL_ROWS,
     data_dir,  # noqa: F401 (fixture)
-    sample_rows,
     small_build,
+    text_of,
 )
+
+TOKEN = "s3cret-jeton"
 
 
 @pytest.fixture
-def first_build(data_dir):  # noqa: F811
+def first_build(data_dir, monkeypatch):  # noqa: F811
+    monkeypatch.delenv("COMEX_ADMIN_TOKEN", raising=False)
     path = small_build("first", 1_000, {"source": "official", "label": "test",
-                                         "files": ["premier.csv"]})  # fmt: skip
+                                         "files": ["[x](http://evil.example) <img src=x>.txt"]})  # fmt: skip
     store.publish(path)
     return path
 
 
-def test_page_states_the_current_official_source(first_build):
+def admin_page(monkeypatch, token: str | None = TOKEN):
+    monkeypatch.setenv("COMEX_ADMIN_TOKEN", TOKEN)
+    at = open_app({}, page="sources.py")
+    if token is not None:
+        at.text_input(key="admin_token").input(token)
+        at.run()
+    return at
+
+
+def test_everyone_sees_the_provenance_but_no_upload_and_no_rollback(first_build):
     at = open_app({}, page="sources.py")
     assert not at.exception
     page = texts(at)
-    assert "Sources de données" in page
     assert "Source actuelle : données officielles DGDDI" in page
-    assert "Fichiers : « premier.csv »" in page
-    assert "Aucune version précédente n'est conservée." in page
+    assert "Trimestres en place" in page
+    # A file name is shown literally: no link, no image.
+    assert "\\[x\\]\\(http\\:\\/\\/evil" in page or "\\[x\\]\\(http\\://evil" in page
+    assert "](http" not in page.replace("\\](", "")
+    assert "réservés aux administrateurs et désactivés sur ce serveur" in page
+    assert len(at.file_uploader) == 0
+    assert not [b for b in at.button if b.key in ("rollback", "load_go", "ti_go")]
+    slices = at.dataframe[0].value
+    assert slices[["Année", "Trimestre", "Flux", "Lignes"]].values.tolist() == [
+        [2024, "T1", "Exportations", 1],
+        [2024, "T1", "Importations", 1],
+    ]
 
 
-def test_upload_loads_publishes_and_reports(first_build):
-    at = open_app({}, page="sources.py")
-    at.file_uploader(key="ingest_files").set_value(
-        [("dgddi.csv", csv_bytes(sample_rows()), "text/csv")]
+def test_a_wrong_token_is_refused_in_french(first_build, monkeypatch):
+    at = admin_page(monkeypatch, "mauvais")
+    assert not at.exception
+    assert "Jeton incorrect : le chargement et le retour en arrière restent désactivés." in texts(
+        at
+    )
+    assert len(at.file_uploader) == 0
+
+
+def test_the_token_field_is_asked_when_a_token_is_configured(first_build, monkeypatch):
+    at = admin_page(monkeypatch, None)
+    assert [t.key for t in at.text_input] == ["admin_token"]
+    assert len(at.file_uploader) == 0
+
+
+def test_the_administrator_loads_sees_the_report_and_rolls_back(first_build, monkeypatch):
+    at = admin_page(monkeypatch)
+    assert not at.exception
+    assert {u.key for u in at.file_uploader} == {"load_files", "ti_files"}
+    assert "300\u00a0Mo au plus par fichier" in texts(at)
+    assert "Aucune version précédente n'est conservée." in texts(at)
+    at.file_uploader(key="load_files").set_value(
+        [("REGIONAL_CPF4PAYSE.txt", text_of(REAL_ROWS), "text/plain")]
     )
     at.run()
-    at.button(key="ingest_go").click()
+    at.button(key="load_go").click()
     at.run()
     assert not at.exception
     page = texts(at)
     assert "Rapport du dernier chargement" in page
-    assert "4 lignes lues, 4 retenues, 0 écartées" in page
-    assert "unité milliers d'euros, détectée dans l'en-tête" in page
-    assert "Fichiers : « dgddi.csv »" in page  # the statement follows the new build
+    report_text = "\n".join(str(t.value) for t in at.text)
+    assert (
+        "Tranches (année, trimestre, flux) : 2 ajoutées, 0 remplacée, 0 inchangée, 2 conservées"
+        in report_text
+    )
     assert store.current_build() != first_build.resolve()
-    report = at.dataframe[0].value
-    assert list(report.columns) == ["Rubrique", "Fichier", "Détail", "Lignes", "Valeur (€)"]
-    read = report[report["Rubrique"] == "Fichier lu"]
-    assert read[["Lignes", "Valeur (€)"]].values.tolist() == [
-        [4, 1_001_247_068]  # 1 234 567 + 500 + 12 000 + 1 000 000 001
-    ]
-    totals = report[report["Rubrique"] == "Total enregistré"]
-    assert totals["Valeur (€)"].tolist() == [1_000_000_001, 1_235_067, 12_000]
-    # The rollback button appears once a previous build exists, and restores it.
     at.button(key="rollback").click()
     at.run()
     assert not at.exception
     assert store.current_build() == first_build.resolve()
-    assert "Fichiers : « premier.csv »" in texts(at)
 
 
-def test_broken_upload_is_refused_with_the_exact_message(first_build):
-    at = open_app({}, page="sources.py")
-    bad = csv_bytes([["2024", "E", "93", "C21Z", "DE", "*douze*"]])
-    at.file_uploader(key="ingest_files").set_value([("casse.csv", bad, "text/csv")])
+def test_a_refused_upload_shows_the_messages_as_plain_text(first_build, monkeypatch):
+    at = admin_page(monkeypatch)
+    bad = text_of([*REAL_ROWS, "E;3;2018;01;18;A01Z;0111;BE;*douze*;1"])
+    at.file_uploader(key="load_files").set_value([("casse.txt", bad, "text/plain")])
     at.run()
-    at.button(key="ingest_go").click()
+    at.button(key="load_go").click()
     at.run()
     assert not at.exception
-    error = at.error[0].value
-    assert "Chargement refusé : aucune donnée n'a été modifiée." in error
-    assert (
-        "Fichier « casse.csv », ligne 2, colonne « Valeur (en milliers d'euros) » : valeur "
-        "non numérique (« \\*douze\\* »)."  # shown literally, not as emphasis
-    ) in error
+    assert "Chargement refusé : aucune donnée n'a été modifiée." in at.error[0].value
+    shown = "\n".join(str(t.value) for t in at.text)
+    assert ("– Fichier « casse.txt », ligne 5, champ 9 (valeur en euros) : valeur non numérique "
+            "(nombre entier d'euros attendu) (« *douze* »).") in shown  # fmt: skip
     assert store.current_build() == first_build.resolve()
 
 
-def test_territoires_upload_reports_the_counts(first_build):
-    at = open_app({}, page="sources.py")
-    ti = "code_commune;nom_territoire\r\n93001;Grand Roissy\r\n93005;Grand Roissy\r\n95018;Grand Roissy\r\n"  # fmt: skip
-    at.file_uploader(key="ti_files").set_value([("ti.csv", ti.encode(), "text/csv")])
-    at.run()
-    at.button(key="ti_go").click()
-    at.run()
-    assert not at.exception
-    page = texts(at)
-    assert "3 lignes lues, 3 communes retenues ; 2 couples (territoire, département)" in page
-    assert "Territoires d'industrie : liste ANCT chargée le" in page
-    report = at.dataframe[0].value
-    assert report.loc[report["Rubrique"] == "Territoire d'industrie", "Communes"].tolist() == [2, 1]
+def test_the_upload_limit_agrees_everywhere():
+    import tomllib
+    from pathlib import Path
+
+    from core import load
+
+    config = tomllib.loads(
+        (Path(__file__).resolve().parent.parent / ".streamlit/config.toml").read_text()
+    )
+    assert config["server"]["maxUploadSize"] == load.MAX_FILE_MB == 300
+    assert load.MAX_FILE_BYTES == 300 * 1024 * 1024
