@@ -8,11 +8,12 @@ from ``core.charts`` so that every page reads the same way.
 from __future__ import annotations
 
 import math
+import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from core import geo_france
@@ -52,6 +53,29 @@ INDEX_MIN = 0.05
 MEUR_TICKS = ",~r"  # indices are drawn on a log axis: smaller (or zero) ones are clipped here
 
 
+def _wrap_name(name: str, width: int = 12) -> str:
+    """A territory name on short lines, broken at spaces and after hyphens
+    (« Seine-Saint-<br>Denis »), for panel titles that sit side by side on a phone."""
+    tokens = re.findall(r"[^\s-]+-?|-", name)
+    lines: list[str] = []
+    line = ""
+    for token in tokens:
+        joiner = "" if not line or line.endswith("-") else " "
+        if line and len(line) + len(joiner) + len(token) > width:
+            lines.append(line)
+            line = token
+        else:
+            line += joiner + token
+    if line:
+        lines.append(line)
+    return "<br>".join(lines)
+
+
+def _axis_label(label: str) -> str:
+    """« 2025 (T1–T2) » on two lines under its bar, so that it never runs into « 2024 »."""
+    return label.replace(" (", "<br>(", 1)
+
+
 def _indicator_text(value: float | None, kind: str, signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "–"
@@ -60,64 +84,191 @@ def _indicator_text(value: float | None, kind: str, signed: bool = False) -> str
     return format_percent(float(value), 1, signed=signed)
 
 
-# --- Évolution -----------------------------------------------------------------------------
-PARTIAL_PATTERN = {"shape": "/", "solidity": 0.35}
+# --- Vue d'ensemble ----------------------------------------------------------------------
+def _unpublished_suffix(unpublished: dict[str, set[str]], label: str, flow: str) -> str:
+    return " (non publié)" if flow in unpublished.get(label, set()) else ""
 
 
-def trend_chart(trend: Trend, title: str | None = None) -> go.Figure:
-    """Exports and imports as lines, the balance as bars (green surplus, red deficit), one
-    point per year; a partial year is drawn apart (hatched bar, hollow markers, not joined to
-    the line) under its label « 2025 (T1–T2) », so that it never reads as a fall."""
+def overview_flows_chart(
+    trend: Trend,
+    unpublished: dict[str, set[str]] | None = None,
+    title: str | None = None,
+) -> go.Figure:
+    """Exports and imports of every loaded year as bars (M€); a partial year hatched and pale
+    under its label « 2025 (T1–T2) », so that it never reads as a fall. ``unpublished`` maps a
+    year label to the flows whose figure the source does not publish (« non publié » in the
+    hover)."""
     t = trend.table
     if t.empty or (t["exports"].sum() == 0 and t["imports"].sum() == 0):
         return empty_figure("Aucun échange enregistré pour ce territoire")
+    unpublished = unpublished or {}
+    labels = t["label"].astype(str).tolist()
+    ticks = [_axis_label(lbl) for lbl in labels]
+    partial = t["partial"].astype(bool).tolist()
+    fig = go.Figure()
+    for col, flow, name, color in (
+        ("exports", "export", "Exportations", EXPORT_COLOR),
+        ("imports", "import", "Importations", IMPORT_COLOR),
+    ):
+        fig.add_bar(
+            x=ticks,
+            y=t[col] / 1e6,
+            name=name,
+            marker={
+                "color": color,
+                "opacity": [0.45 if p else 1.0 for p in partial],
+                "pattern": {"shape": ["/" if p else "" for p in partial], "solidity": 0.3},
+            },
+            customdata=[
+                format_meur(v)
+                + _unpublished_suffix(unpublished, lbl, flow)
+                + (" (année partielle)" if p else "")
+                for v, lbl, p in zip(t[col], labels, partial, strict=True)
+            ],
+            text=labels,
+            hovertemplate=f"%{{text}}<br>{name} : %{{customdata}}<extra></extra>",
+            textposition="none",
+        )
+    fig.update_yaxes(title_text="Millions d'euros", tickformat=MEUR_TICKS)
+    fig.update_xaxes(type="category")
+    fig.update_layout(barmode="group", bargap=0.25)
+    return french_layout(fig, title, height=320)
+
+
+def overview_share_chart(
+    trend: Trend,
+    parent: Trend,
+    parent_phrase: str,
+    unpublished: dict[str, set[str]] | None = None,
+    title: str | None = None,
+) -> go.Figure:
+    """The territory's share of its parent (its région, or France for a région) per year, on
+    exports and on imports (%), ``parent_phrase`` naming it (« de la région Île-de-France »);
+    a partial year as hollow markers apart from the lines (its
+    share compares the same quarters, so it is comparable, but it is not a whole year)."""
+    t = trend.table.merge(
+        parent.table[["year", "exports", "imports"]], on="year", suffixes=("", "_parent")
+    )
+    if t.empty or (t["exports_parent"].sum() == 0 and t["imports_parent"].sum() == 0):
+        return empty_figure("Aucun échange enregistré pour ce territoire")
+    unpublished = unpublished or {}
+    fig = go.Figure()
+    for col, flow, name, color in (
+        ("exports", "export", "Exportations", EXPORT_COLOR),
+        ("imports", "import", "Importations", IMPORT_COLOR),
+    ):
+        share = t[col] / t[f"{col}_parent"].replace(0, np.nan)
+        for is_partial in (False, True):
+            part = t["partial"].astype(bool) == is_partial
+            if not part.any():
+                continue
+            labels = t.loc[part, "label"].astype(str).tolist()
+            fig.add_scatter(
+                x=[_axis_label(lbl) for lbl in labels],
+                text=labels,
+                y=(share[part] * 100).tolist(),
+                name=name,
+                legendgroup=col,
+                showlegend=not is_partial,
+                mode="markers" if is_partial else "lines+markers",
+                line={"color": color, "width": 2.5},
+                marker=(
+                    {"color": "white", "size": 9, "line": {"color": color, "width": 2}}
+                    if is_partial
+                    else {"color": color, "size": 6}
+                ),
+                customdata=[
+                    format_percent(v, 1)
+                    + _unpublished_suffix(unpublished, lbl, flow)
+                    + (" (année partielle)" if is_partial else "")
+                    for v, lbl in zip(share[part], labels, strict=True)
+                ],
+                hovertemplate=(
+                    f"%{{text}}<br>{name} : %{{customdata}} {parent_phrase}<extra></extra>"
+                ),
+            )
+    fig.update_yaxes(title_text="Part (%)", rangemode="tozero", tickformat=",~r")
+    fig.update_xaxes(type="category", categoryorder="array",
+                     categoryarray=[_axis_label(lbl) for lbl in t["label"].astype(str)])  # fmt: skip
+    return french_layout(fig, title, height=320)
+
+
+# --- Évolution -----------------------------------------------------------------------------
+PARTIAL_PATTERN = {"shape": "/", "solidity": 0.35}
+LEGEND_WIDTH = 30  # characters per line of a wrapped legend entry
+
+
+def trend_chart(
+    trend: Trend,
+    title: str | None = None,
+    unpublished: dict[str, set[str]] | None = None,
+) -> go.Figure:
+    """Exports and imports as lines, the balance as bars (green surplus, red deficit), one
+    point per year; a partial year is drawn apart (hatched bar, hollow markers, not joined to
+    the line) under its label « 2025 (T1–T2) », so that it never reads as a fall.
+    ``unpublished`` maps a year label to the flows the source does not publish."""
+    t = trend.table
+    if t.empty or (t["exports"].sum() == 0 and t["imports"].sum() == 0):
+        return empty_figure("Aucun échange enregistré pour ce territoire")
+    unpublished = unpublished or {}
     labels = t["label"].astype(str)
     partial = t["partial"].astype(bool)
     fig = go.Figure()
     fig.add_bar(
-        x=labels,
+        x=[_axis_label(lbl) for lbl in labels],
         y=t["balance"] / 1e6,
         name="Solde",
         marker_color=[balance_color(b) for b in t["balance"]],
         marker_pattern_shape=["/" if p else "" for p in partial],
         opacity=0.55,
-        customdata=[format_meur(v, signed=True) for v in t["balance"]],
-        hovertemplate="%{x}<br>Solde : %{customdata}<extra></extra>",
+        text=labels,
+        textposition="none",
+        customdata=[
+            format_meur(v, signed=True) + (" (non publié)" if unpublished.get(lbl) else "")
+            for v, lbl in zip(t["balance"], labels, strict=True)
+        ],
+        hovertemplate="%{text}<br>Solde : %{customdata}<extra></extra>",
     )
-    for col, name, color in (
-        ("exports", "Exportations", EXPORT_COLOR),
-        ("imports", "Importations", IMPORT_COLOR),
+    for col, flow, name, color in (
+        ("exports", "export", "Exportations", EXPORT_COLOR),
+        ("imports", "import", "Importations", IMPORT_COLOR),
     ):
-        whole = t[~partial]
-        fig.add_scatter(
-            x=whole["label"].astype(str),
-            y=whole[col] / 1e6,
-            name=name,
-            legendgroup=col,
-            mode="lines+markers",
-            line={"color": color, "width": 3},
-            customdata=[format_meur(v) for v in whole[col]],
-            hovertemplate=f"%{{x}}<br>{name} : %{{customdata}}<extra></extra>",
-        )
-        part = t[partial]
-        if len(part):
+        for is_partial in (False, True):
+            part = t[partial == is_partial]
+            if part.empty:
+                continue
+            lbls = part["label"].astype(str).tolist()
             fig.add_scatter(
-                x=part["label"].astype(str),
+                x=[_axis_label(lbl) for lbl in lbls],
                 y=part[col] / 1e6,
-                name=f"{name} (année partielle)",
+                name=name if not is_partial else f"{name} (année partielle)",
                 legendgroup=col,
-                showlegend=False,
-                mode="markers",
-                marker={"color": "white", "size": 10, "line": {"color": color, "width": 2.5}},
-                customdata=[format_meur(v) for v in part[col]],
+                showlegend=not is_partial,
+                mode="markers" if is_partial else "lines+markers",
+                line={"color": color, "width": 3},
+                marker=(
+                    {"color": "white", "size": 10, "line": {"color": color, "width": 2.5}}
+                    if is_partial
+                    else {"color": color, "size": 7}
+                ),
+                text=lbls,
+                customdata=[
+                    format_meur(v) + _unpublished_suffix(unpublished, lbl, flow)
+                    for v, lbl in zip(part[col], lbls, strict=True)
+                ],
                 hovertemplate=(
-                    f"%{{x}}, année partielle<br>{name} : %{{customdata}}<extra></extra>"
+                    f"%{{text}}{', année partielle' if is_partial else ''}<br>{name} : "
+                    "%{customdata}<extra></extra>"
                 ),
             )
     fig.update_yaxes(
         title_text="Millions d'euros", zeroline=True, zerolinecolor="#555", tickformat=MEUR_TICKS
     )
-    fig.update_xaxes(type="category")
+    fig.update_xaxes(
+        type="category",
+        categoryorder="array",
+        categoryarray=[_axis_label(lbl) for lbl in labels],
+    )
     return french_layout(fig, title, height=420)
 
 
@@ -126,19 +277,22 @@ def growth_chart(trend: Trend, title: str | None = None) -> go.Figure:
     t = trend.table[trend.table["growth_exports"].notna() | trend.table["growth_imports"].notna()]
     if t.empty:
         return empty_figure("Une seule année chargée : pas d'évolution à montrer")
+    labels = t["label"].astype(str)
     fig = go.Figure()
     for col, name, color in (
         ("growth_exports", "Exportations", EXPORT_COLOR),
         ("growth_imports", "Importations", IMPORT_COLOR),
     ):
         fig.add_bar(
-            x=t["label"].astype(str),
+            x=[_axis_label(lbl) for lbl in labels],
             y=t[col] * 100,
             name=name,
             marker_color=color,
             marker_pattern_shape=["/" if p else "" for p in t["partial"]],
+            text=labels,
+            textposition="none",
             customdata=[format_percent(v, 1, signed=True) for v in t[col]],
-            hovertemplate=f"%{{x}}<br>{name} : %{{customdata}}<extra></extra>",
+            hovertemplate=f"%{{text}}<br>{name} : %{{customdata}}<extra></extra>",
         )
     fig.update_yaxes(title_text="Évolution sur un an (%)", zeroline=True, zerolinecolor="#555")
     fig.update_xaxes(type="category")
@@ -146,11 +300,18 @@ def growth_chart(trend: Trend, title: str | None = None) -> go.Figure:
     return french_layout(fig, title, height=340)
 
 
-def quarterly_chart(trend: Trend, title: str | None = None) -> go.Figure:
-    """Exports and imports of every loaded quarter (lines) and the balance (bars)."""
+def quarterly_chart(
+    trend: Trend,
+    title: str | None = None,
+    unpublished: dict[str, set[str]] | None = None,
+) -> go.Figure:
+    """Exports and imports of every loaded quarter (lines) and the balance (bars); the hover
+    gives the change on the same quarter a year earlier. ``unpublished`` maps a quarter label
+    (« T3 2024 ») to the flows the source does not publish."""
     q = trend.quarterly
     if q.empty or (q["exports"].sum() == 0 and q["imports"].sum() == 0):
         return empty_figure("Aucun échange enregistré pour ce territoire")
+    unpublished = unpublished or {}
     labels = q["label"].astype(str)
     fig = go.Figure()
     fig.add_bar(
@@ -159,12 +320,15 @@ def quarterly_chart(trend: Trend, title: str | None = None) -> go.Figure:
         name="Solde",
         marker_color=[balance_color(b) for b in q["balance"]],
         opacity=0.55,
-        customdata=[format_meur(v, signed=True) for v in q["balance"]],
+        customdata=[
+            format_meur(v, signed=True) + (" (non publié)" if unpublished.get(lbl) else "")
+            for v, lbl in zip(q["balance"], labels, strict=True)
+        ],
         hovertemplate="%{x}<br>Solde : %{customdata}<extra></extra>",
     )
-    for col, growth_col, name, color in (
-        ("exports", "growth_exports", "Exportations", EXPORT_COLOR),
-        ("imports", "growth_imports", "Importations", IMPORT_COLOR),
+    for col, growth_col, flow, name, color in (
+        ("exports", "growth_exports", "export", "Exportations", EXPORT_COLOR),
+        ("imports", "growth_imports", "import", "Importations", IMPORT_COLOR),
     ):
         fig.add_scatter(
             x=labels,
@@ -175,7 +339,10 @@ def quarterly_chart(trend: Trend, title: str | None = None) -> go.Figure:
             marker={"size": 5},
             customdata=list(
                 zip(
-                    [format_meur(v) for v in q[col]],
+                    [
+                        format_meur(v) + _unpublished_suffix(unpublished, lbl, flow)
+                        for v, lbl in zip(q[col], labels, strict=True)
+                    ],
                     [format_percent(v, 1, signed=True) for v in q[growth_col]],
                     strict=True,
                 )
@@ -193,20 +360,25 @@ def quarterly_chart(trend: Trend, title: str | None = None) -> go.Figure:
 
 
 def breakdown_area(breakdown: TrendBreakdown, title: str | None = None) -> go.Figure:
-    """Stacked areas, one per product or partner, "Autres" on top in grey (M€)."""
+    """Stacked areas, one per product or partner, "Autres" on top in grey (M€). The legend
+    sits under the chart with every name whole (wrapped, never cut), and the chart grows
+    with it so the plot keeps its height on a phone."""
     s = breakdown.series
     if s.empty or s["value"].sum() == 0:
         return empty_figure("Aucun échange pour ces filtres")
     codes = list(dict.fromkeys(s["code"]))
     fig = go.Figure()
+    rows: list[int] = []
     for i, code in enumerate(codes):
         part = s[s["code"] == code]
         label = str(part["label"].iloc[0])
+        name = wrap(label, LEGEND_WIDTH, lines=12)
+        rows.append(name.count("<br>") + 1)
         color = OTHERS_COLOR if code == OTHERS else PALETTE[i % len(PALETTE)]
         fig.add_scatter(
             x=part["year"].astype(str),
             y=part["value"] / 1e6,
-            name=wrap(label, 32),
+            name=name,
             mode="lines",
             stackgroup="one",
             line={"width": 0.5, "color": color},
@@ -214,11 +386,24 @@ def breakdown_area(breakdown: TrendBreakdown, title: str | None = None) -> go.Fi
             customdata=[format_meur(v) for v in part["value"]],
             hovertemplate=f"{label}<br>%{{x}} : %{{customdata}}<extra></extra>",
         )
+    # The legend flows entries left to right and wraps: three or four a row on a desktop, one
+    # on a phone. The height is that of one entry a row (≈ 17 px a line), so that the plot
+    # keeps room on a phone; a desktop gets a taller plot.
+    lines = sum(rows)
     fig.update_yaxes(title_text="Millions d'euros", tickformat=MEUR_TICKS)
     fig.update_xaxes(type="category")
-    fig.update_layout(legend={"orientation": "v", "y": 1, "x": 1.02, "yanchor": "top"})
-    fig = french_layout(fig, title, height=460)
-    fig.update_layout(legend={"orientation": "v", "y": 1, "x": 1.02, "yanchor": "top"})
+    fig = french_layout(fig, title, height=340 + 17 * lines + 6 * len(rows))
+    fig.update_layout(
+        legend={
+            "orientation": "h",
+            "yanchor": "top",
+            "y": -0.08,
+            "x": 0,
+            "traceorder": "normal",
+            "font": {"size": 12},
+            "valign": "top",
+        }
+    )
     return fig
 
 
@@ -229,9 +414,10 @@ def movers_chart(breakdown: TrendBreakdown, n: int = 5, title: str | None = None
     both = both.sort_values("change")
     if both.empty:
         return empty_figure("Aucune variation sur la période")
+    labels = [wrap(str(label), 28, lines=4) for label in both["label"]]
     fig = go.Figure(
         go.Bar(
-            y=[shorten(label, 45) for label in both["label"]],
+            y=labels,
             x=both["change"] / 1e6,
             orientation="h",
             marker_color=[POSITIVE_COLOR if c > 0 else NEGATIVE_COLOR for c in both["change"]],
@@ -254,13 +440,20 @@ def movers_chart(breakdown: TrendBreakdown, n: int = 5, title: str | None = None
         zerolinecolor="#555",
         tickformat=MEUR_TICKS,
     )
-    fig.update_yaxes(automargin=True)
-    return french_layout(fig, title, height=max(300, 30 * len(both) + 120))
+    fig.update_yaxes(automargin=True, tickfont={"size": 12})
+    height = 120 + sum(22 + 14 * label.count("<br>") for label in labels)
+    return french_layout(fig, title, height=max(300, height))
 
 
 # --- Classements ---------------------------------------------------------------------------
-def ranking_chart(rankings: Rankings, indicator: str, title: str | None = None) -> go.Figure:
-    """Horizontal bars, best first; the selected département in orange, the others grey."""
+def ranking_chart(
+    rankings: Rankings,
+    indicator: str,
+    title: str | None = None,
+    notes: dict[str, str] | None = None,
+) -> go.Figure:
+    """Horizontal bars, best first; the selected département in orange, the others grey.
+    ``notes`` adds a word to a département's hover (« non publié »)."""
     column, label, kind = INDICATORS[indicator]
     t = rankings.table.dropna(subset=[column])
     if t.empty:
@@ -282,7 +475,11 @@ def ranking_chart(rankings: Rankings, indicator: str, title: str | None = None) 
             marker_color=colors,
             customdata=np.stack(
                 [
-                    [_indicator_text(v, kind, signed) for v in t[column]],
+                    [
+                        _indicator_text(v, kind, signed)
+                        + (f" ({notes[c]})" if notes and c in notes else "")
+                        for c, v in zip(t["code"], t[column], strict=True)
+                    ],
                     t[f"rank_{column}"].astype(str),
                 ],
                 axis=-1,
@@ -320,7 +517,7 @@ def specialisation_chart(
     colors = [POSITIVE_COLOR if v >= 1 else NEUTRAL_COLOR for v in index]
     fig = go.Figure(
         go.Bar(
-            y=[shorten(label, 45) for label in t["label"]],
+            y=[wrap(str(label), 28, lines=3) for label in t["label"]],
             x=index - 1,
             base=1,
             orientation="h",
@@ -352,30 +549,40 @@ def specialisation_chart(
         range=[math.log10(lo / 1.3), math.log10(hi * 1.3)],
         tickvals=ticks,
         ticktext=[format_number(v, 2 if v < 0.1 else (1 if v < 1 else 0)) for v in ticks],
-        title_text="Indice de spécialisation (1 = comme la France ; échelle logarithmique)",
+        title_text="Indice de spécialisation<br>(1 = comme la France)",
     )
     fig.add_vline(x=1, line_color="#333", line_width=1.5)
-    fig.update_yaxes(automargin=True)
-    return french_layout(fig, title, height=max(320, 28 * len(t) + 120))
+    fig.update_yaxes(automargin=True, tickfont={"size": 12})
+    rows = [str(y).count("<br>") for y in fig.data[0].y]
+    return french_layout(fig, title, height=max(320, 120 + sum(24 + 14 * r for r in rows)))
 
 
 # --- Comparer ------------------------------------------------------------------------------
-def compare_kpis_chart(comparison: Comparison, title: str | None = None) -> go.Figure:
-    """Exports, imports and balance per territory on one axis (M€)."""
+def compare_kpis_chart(
+    comparison: Comparison,
+    title: str | None = None,
+    unpublished: dict[str, set[str]] | None = None,
+) -> go.Figure:
+    """Exports, imports and balance per territory on one axis (M€); ``unpublished`` maps a
+    territory code to the flows the source does not publish (« non publié » in the hover)."""
     k = comparison.kpis
     if k.empty:
         return empty_figure("Aucun territoire à comparer")
     fig = go.Figure()
-    for col, name, color in (
-        ("exports", "Exportations", EXPORT_COLOR),
-        ("imports", "Importations", IMPORT_COLOR),
+    unpublished = unpublished or {}
+    for col, flow, name, color in (
+        ("exports", "export", "Exportations", EXPORT_COLOR),
+        ("imports", "import", "Importations", IMPORT_COLOR),
     ):
         fig.add_bar(
             x=k["name"],
             y=k[col] / 1e6,
             name=name,
             marker_color=color,
-            customdata=[format_meur(v) for v in k[col]],
+            customdata=[
+                format_meur(v) + _unpublished_suffix(unpublished, c, flow)
+                for c, v in zip(k["code"], k[col], strict=True)
+            ],
             hovertemplate=f"%{{x}}<br>{name} : %{{customdata}}<extra></extra>",
         )
     fig.add_scatter(
@@ -389,12 +596,16 @@ def compare_kpis_chart(comparison: Comparison, title: str | None = None) -> go.F
             "color": [balance_color(b) for b in k["balance"]],
             "line": {"color": "white", "width": 1},
         },
-        customdata=[format_meur(v, signed=True) for v in k["balance"]],
+        customdata=[
+            format_meur(v, signed=True) + (" (non publié)" if unpublished.get(c) else "")
+            for c, v in zip(k["code"], k["balance"], strict=True)
+        ],
         hovertemplate="%{x}<br>Solde : %{customdata}<extra></extra>",
     )
     fig.update_yaxes(
         title_text="Millions d'euros", zeroline=True, zerolinecolor="#555", tickformat=MEUR_TICKS
     )
+    fig.update_xaxes(tickvals=list(k["name"]), ticktext=[_wrap_name(str(n), 14) for n in k["name"]])
     fig.update_layout(barmode="group")
     return french_layout(fig, title, height=400)
 
@@ -412,7 +623,7 @@ def compare_shares_chart(comparison: Comparison, what: str, title: str | None = 
         rows=1,
         cols=n,
         shared_yaxes=True,
-        subplot_titles=list(comparison.names),
+        subplot_titles=[_wrap_name(n) for n in comparison.names],
         horizontal_spacing=0.02,
     )
     color = FLOW_COLORS[comparison.flow]
@@ -444,11 +655,21 @@ def compare_shares_chart(comparison: Comparison, what: str, title: str | None = 
     fig.update_yaxes(automargin=True, tickfont={"size": 11})
     fig = french_layout(fig, title, height=max(360, 24 * len(keys) + 140))
     fig.update_annotations(font={"size": 13})
+    lines = max(_wrap_name(n).count("<br>") + 1 for n in comparison.names)
+    fig.update_layout(margin={"t": 20 + 17 * lines})
     return fig
 
 
 # --- Carte ---------------------------------------------------------------------------------
 DIVERGING = [[0.0, NEGATIVE_COLOR], [0.5, "#f7f7f7"], [1.0, POSITIVE_COLOR]]
+MISSING_COLOR = "#e4e4e4"
+BORDER_COLOR = "#ffffff"
+REGION_BORDER_COLOR = "#333333"
+TI_COLOR = "#3a3a3a"
+TI_HIGHLIGHT_COLOR = "#111111"
+TRANSPARENT = "rgba(0,0,0,0)"
+INSET_NAMES = {"971": "Guadeloupe", "972": "Martinique", "973": "Guyane", "974": "La Réunion",
+               "976": "Mayotte"}  # fmt: skip
 
 
 def _map_scale(column: str, values: pd.Series) -> tuple[list, float, float]:
@@ -475,115 +696,353 @@ def _map_scale(column: str, values: pd.Series) -> tuple[list, float, float]:
     return scale, 0.0, hi
 
 
+@dataclass(frozen=True)
+class MapLayers:
+    """What the main map and its insets share: the values on one colour scale, the hover
+    texts, the outlines to stress and the Territoires d'industrie to draw."""
+
+    values: dict[str, float]  # code → value in the scale's unit (M€ or %); NaN: none
+    texts: dict[str, str]  # code → hover text
+    names: dict[str, str]  # code → département name
+    region_of: dict[str, str]  # code → région code
+    scale: list
+    zmin: float
+    zmax: float
+    unit: str  # "M€" or "%"
+    selected: str | None
+    region: str | None
+    territoires: bool  # draw the Territoires d'industrie
+    highlighted: frozenset[str]  # Territoires d'industrie ids drawn thicker
+
+
+def map_layers(
+    indicators: DeptIndicators,
+    indicator: str,
+    selected: str | None = None,
+    region: str | None = None,
+    territoires: bool = False,
+    highlighted: tuple[str, ...] = (),
+    notes: dict[str, str] | None = None,
+) -> MapLayers:
+    """Values, colours and hover texts of every département for ``indicator``; ``notes`` adds
+    a word to a département's hover (« non publié »)."""
+    column, label, kind = INDICATORS[indicator]
+    table = indicators.table
+    raw = table[column].astype("float64")
+    scale, cmin, cmax = _map_scale(column, raw)
+    div = 1e6 if kind == "meur" else 0.01
+    signed = column in ("balance", "growth_exports", "growth_imports")
+    notes = notes or {}
+    texts = {}
+    for code, name, value in zip(table["code"], table["name"], raw, strict=True):
+        text = f"{code} – {name}<br>{label} : {_indicator_text(value, kind, signed)}"
+        if code in notes:
+            text += f" ({notes[code]})"
+        texts[code] = text
+    return MapLayers(
+        values=dict(zip(table["code"], (raw / div).tolist(), strict=True)),
+        texts=texts,
+        names=dict(zip(table["code"], table["name"], strict=True)),
+        region_of=dict(zip(table["code"], table["region"], strict=True)),
+        scale=scale,
+        zmin=cmin / div,
+        zmax=cmax / div,
+        unit="M€" if kind == "meur" else "%",
+        selected=selected,
+        region=region,
+        territoires=territoires,
+        highlighted=frozenset(highlighted),
+    )
+
+
+def _choropleths(
+    fig: go.Figure,
+    layers: MapLayers,
+    geojson: dict,
+    codes: list[str],
+    geo: str,
+    showscale: bool = False,
+) -> None:
+    """The départements ``codes`` of ``geojson`` on subplot ``geo``: coloured by value (grey
+    without one), their région outlined in dark grey, the selected one in orange on top."""
+    with_value = [c for c in codes if not math.isnan(layers.values[c])]
+    without = [c for c in codes if math.isnan(layers.values[c])]
+    by_code = {f["id"]: f for f in geojson["features"]}
+
+    def only(cs: list[str]) -> dict:
+        # Each trace carries the outlines it draws, no more: plotly copies a trace's GeoJSON
+        # when the figure is built and again when it is serialised.
+        return geo_france.collection([by_code[c] for c in cs])
+
+    def borders(cs: list[str]) -> tuple[list[str], list[float]]:
+        mine = [layers.region is not None and layers.region_of.get(c) == layers.region for c in cs]
+        return (
+            [REGION_BORDER_COLOR if m else BORDER_COLOR for m in mine],
+            [1.2 if m else 0.6 for m in mine],
+        )
+
+    if with_value:
+        colors, widths = borders(with_value)
+        fig.add_choropleth(
+            geojson=only(with_value),
+            featureidkey="properties.code",
+            locations=with_value,
+            z=[layers.values[c] for c in with_value],
+            zmin=layers.zmin,
+            zmax=layers.zmax,
+            colorscale=layers.scale,
+            marker={"line": {"color": colors, "width": widths}},
+            text=[layers.texts[c] for c in with_value],
+            hovertemplate="%{text}<extra></extra>",
+            showscale=showscale,
+            colorbar={
+                "title": {"text": layers.unit, "side": "top"},
+                "tickformat": MEUR_TICKS,
+                "orientation": "h",
+                "thickness": 12,
+                "len": 0.75,
+                "x": 0.5,
+                "xanchor": "center",
+                "y": -0.02,
+                "yanchor": "top",
+            },
+            geo=geo,
+            name="",
+        )
+    if without:
+        colors, widths = borders(without)
+        fig.add_choropleth(
+            geojson=only(without),
+            featureidkey="properties.code",
+            locations=without,
+            z=[0] * len(without),
+            colorscale=[[0, MISSING_COLOR], [1, MISSING_COLOR]],
+            marker={"line": {"color": colors, "width": widths}},
+            text=[layers.texts[c] for c in without],
+            hovertemplate="%{text}<extra></extra>",
+            showscale=False,
+            geo=geo,
+            name="",
+        )
+    if layers.selected in codes:
+        code = layers.selected
+        value = layers.values[code]
+        fig.add_choropleth(
+            geojson=only([code]),
+            featureidkey="properties.code",
+            locations=[code],
+            z=[0 if math.isnan(value) else value],
+            zmin=layers.zmin,
+            zmax=layers.zmax,
+            colorscale=layers.scale if not math.isnan(value) else [[0, MISSING_COLOR],
+                                                                   [1, MISSING_COLOR]],
+            marker={"line": {"color": HIGHLIGHT_COLOR, "width": 3}},
+            text=[layers.texts[code]],
+            hovertemplate="%{text}<extra></extra>",
+            showscale=False,
+            geo=geo,
+            name="",
+        )  # fmt: skip
+
+
+def _territoires(fig: go.Figure, layers: MapLayers, geojson: dict, geo: str) -> None:
+    """Territoires d'industrie outlines over the départements (transparent inside), those of
+    the selected territory thicker; hovering one gives its name and départements."""
+    features = geojson["features"]
+    if not layers.territoires or not features:
+        return
+    for thick in (False, True):
+        mine = [f for f in features if (f["id"] in layers.highlighted) == thick]
+        if not mine:
+            continue
+        texts = []
+        for f in mine:
+            depts = ", ".join(
+                f"{d} – {layers.names[d]}" if d in layers.names else d
+                for d in f["properties"]["depts"]
+            )
+            texts.append(
+                f"Territoire d'industrie : {f['properties']['name']}<br>Départements : {depts}"
+            )
+        fig.add_choropleth(
+            geojson=geo_france.collection(mine),
+            featureidkey="properties.id",
+            locations=[f["id"] for f in mine],
+            z=[0] * len(mine),
+            colorscale=[[0, TRANSPARENT], [1, TRANSPARENT]],
+            marker={
+                "line": {
+                    "color": TI_HIGHLIGHT_COLOR if thick else TI_COLOR,
+                    "width": 2.4 if thick else 0.6,
+                }
+            },
+            text=texts,
+            hovertemplate="%{text}<extra></extra>",
+            showscale=False,
+            geo=geo,
+            name="",
+        )
+
+
+def _geo_layout(projection: str = "mercator") -> dict:
+    """A bare geo subplot: no base map (it would come from a CDN), only our outlines."""
+    return {
+        "visible": False,
+        "projection": {"type": projection},
+        "bgcolor": TRANSPARENT,
+        "showframe": False,
+    }
+
+
+def _fit(geo: dict, box: tuple[float, float, float, float], pad: float = 0.04) -> dict:
+    """Frame a geo subplot on a lon/lat box (insets: the département only, whatever else the
+    subplot holds, such as a Territoire d'industrie reaching beyond it)."""
+    x0, x1, y0, y1 = box
+    dx, dy = (x1 - x0) * pad + 0.01, (y1 - y0) * pad + 0.01
+    return {
+        **geo,
+        "fitbounds": False,
+        "lonaxis": {"range": [x0 - dx, x1 + dx]},
+        "lataxis": {"range": [y0 - dy, y1 + dy]},
+        "center": {"lon": (x0 + x1) / 2, "lat": (y0 + y1) / 2},
+    }
+
+
 def departement_map(
     indicators: DeptIndicators,
     indicator: str,
     selected: str | None = None,
     region: str | None = None,
+    territoires: bool = False,
+    highlighted: tuple[str, ...] = (),
+    notes: dict[str, str] | None = None,
     title: str | None = None,
+    layers: MapLayers | None = None,
 ) -> go.Figure:
-    """Départements coloured by ``indicator`` (drawn from the shipped outlines, offline);
-    overseas départements as labelled squares on the left. ``selected`` is outlined in
-    orange, the départements of ``region`` in dark grey."""
-    column, label, kind = INDICATORS[indicator]
-    table = indicators.table.set_index("code")
-    values = table[column].astype("float64")
-    if values.notna().sum() == 0:
+    """Metropolitan départements (Corsica as one « 20 ») coloured by ``indicator``, Monaco as a
+    labelled marker, from outlines shipped with the project (offline). ``selected`` is outlined
+    in orange, the départements of ``region`` in dark grey; with ``territoires`` the
+    Territoires d'industrie are drawn on top (``highlighted`` ones thicker). Île-de-France and
+    the overseas départements are in ``departement_insets``."""
+    layers = layers or map_layers(
+        indicators, indicator, selected, region, territoires, highlighted, notes
+    )
+    if all(math.isnan(v) for v in layers.values.values()):
         return empty_figure("Aucune valeur à cartographier pour cet indicateur")
-    scale, cmin, cmax = _map_scale(column, values)
-    shapes = geo_france.outlines()
-    xmin, xmax, ymin, ymax = geo_france.bounds()
-    signed = column in ("balance", "growth_exports", "growth_imports")
-
-    def color_of(v: float) -> str:
-        if v is None or math.isnan(v):
-            return "#eeeeee"
-        pos = 0.0 if cmax == cmin else min(max((v - cmin) / (cmax - cmin), 0.0), 1.0)
-        return sample_colorscale(scale, [pos])[0]
-
+    geojson = geo_france.metro_departements()
+    drawn = {f["id"] for f in geojson["features"]}
+    codes = [c for c in layers.values if c in drawn]
     fig = go.Figure()
-    # Overseas: squares stacked in a column left of the mainland (an inset, not to scale).
-    overseas = [c for c in geo_france.OVERSEAS if c in table.index]
-    side = 38.0
-    inset_x = xmin - 70
-    polygons: dict[str, list[list[tuple[float, float]]]] = {
-        code: rings for code, rings in shapes.items() if code in table.index
-    }
-    for i, code in enumerate(overseas):
-        y0 = ymax - 60 - i * (side + 22)
-        polygons[code] = [
-            [(inset_x, y0), (inset_x + side, y0), (inset_x + side, y0 - side), (inset_x, y0 - side)]
-        ]
-    hover_x, hover_y, hover_text = [], [], []
-    for code, rings in polygons.items():
-        v = values.get(code, np.nan)
-        name = table.at[code, "name"]
-        text = f"{code} – {name}<br>{label} : {_indicator_text(v, kind, signed)}"
-        line_color, width = "white", 0.6
-        if region is not None and table.at[code, "region"] == region:
-            line_color, width = "#333333", 1.0
-        if code == selected:
-            line_color, width = HIGHLIGHT_COLOR, 3.0
-        xs: list[float | None] = []
-        ys: list[float | None] = []
-        for ring in rings:
-            xs.extend([p[0] for p in ring] + [ring[0][0], None])
-            ys.extend([p[1] for p in ring] + [ring[0][1], None])
-        fig.add_scatter(
-            x=xs,
-            y=ys,
-            mode="lines",
-            fill="toself",
-            fillcolor=color_of(v),
-            line={"color": line_color, "width": width},
+    _choropleths(fig, layers, geojson, codes, "geo", showscale=True)
+    _territoires(fig, layers, geo_france.metro_territoires(), "geo")
+    if geo_france.MONACO in layers.values:
+        value = layers.values[geo_france.MONACO]
+        lon, lat = geo_france.monaco()
+        fig.add_scattergeo(
+            lon=[lon],
+            lat=[lat],
+            mode="markers+text",
+            text=["Monaco"],
+            textposition="middle right",
+            textfont={"size": 12, "color": "#111", "shadow": "0 0 3px #fff"},
+            marker={
+                "size": 11,
+                "color": [MISSING_COLOR if math.isnan(value) else value],
+                "colorscale": layers.scale,
+                "cmin": layers.zmin,
+                "cmax": layers.zmax,
+                "line": {
+                    "color": HIGHLIGHT_COLOR if layers.selected == geo_france.MONACO else "#333",
+                    "width": 3 if layers.selected == geo_france.MONACO else 1,
+                },
+            },
+            customdata=[layers.texts[geo_france.MONACO]],
+            hovertemplate="%{customdata}<extra></extra>",
+            showlegend=False,
+            geo="geo",
+            name="",
+        )
+    # Mercator: plotly.js fits a rotated conic projection on the wrong bounds, and between
+    # 41° and 51° north Mercator barely distorts.
+    fig.update_layout(geo={**_geo_layout(), "fitbounds": "locations"})
+    fig = french_layout(fig, title, height=500)
+    fig.update_layout(margin={"l": 0, "r": 0, "t": 40 if title else 0, "b": 50})
+    return fig
+
+
+def departement_insets(
+    indicators: DeptIndicators,
+    indicator: str,
+    selected: str | None = None,
+    region: str | None = None,
+    territoires: bool = False,
+    highlighted: tuple[str, ...] = (),
+    notes: dict[str, str] | None = None,
+    layers: MapLayers | None = None,
+) -> go.Figure | None:
+    """The insets of the map, on its colour scale: Île-de-France (Paris and the petite
+    couronne readable, codes written) on top, then the overseas départements, each named.
+    None when the data has neither."""
+    layers = layers or map_layers(
+        indicators, indicator, selected, region, territoires, highlighted, notes
+    )
+    idf = tuple(c for c in geo_france.ILE_DE_FRANCE if c in layers.values)
+    overseas = [c for c in geo_france.OVERSEAS if c in layers.values]
+    if not idf and not overseas:
+        return None
+    fig = go.Figure()
+    geos: dict[str, dict] = {}
+    annotations = []
+    # Île-de-France takes the top of the figure, the overseas départements two rows below.
+    top = 0.40 if overseas else 0.0
+    if idf:
+        geojson = geo_france.inset_departements(idf)
+        _choropleths(fig, layers, geojson, list(idf), "geo")
+        _territoires(fig, layers, geo_france.inset_territoires(idf), "geo")
+        lon, lat = zip(*(geo_france.departement_centroid(c) for c in idf), strict=True)
+        fig.add_scattergeo(
+            lon=list(lon),
+            lat=list(lat),
+            mode="text",
+            text=list(idf),
+            # A white halo keeps a code readable over a dark fill or an outline.
+            textfont={"size": 12, "color": "#111", "weight": "bold", "shadow": "0 0 3px #fff"},
             hoverinfo="skip",
             showlegend=False,
+            geo="geo",
         )
-        cx, cy = geo_france.centroid(rings)
-        hover_x.append(cx)
-        hover_y.append(cy)
-        hover_text.append(text)
+        geos["geo"] = {
+            **_fit(_geo_layout(), geo_france.bounds(geojson)),
+            "domain": {"x": [0, 1], "y": [top + 0.02, 0.95]},
+        }
+        annotations.append(("Île-de-France", 0.5, 1.0))
+    cells = [(0, 0.2, 0.38), (1, 0.2, 0.38), (2, 0.2, 0.38), (0.5, 0.0, 0.18), (1.5, 0.0, 0.18)]
     for i, code in enumerate(overseas):
-        y0 = ymax - 60 - i * (side + 22)
+        col, y0, y1 = cells[i]
+        x0, x1 = col / 3, (col + 1) / 3
+        name = f"geo{i + 2}"
+        geojson = geo_france.inset_departements((code,))
+        _choropleths(fig, layers, geojson, [code], name)
+        _territoires(fig, layers, geo_france.inset_territoires((code,)), name)
+        geos[name] = {
+            **_fit(_geo_layout(), geo_france.bounds(geojson), pad=0.08),
+            "domain": {"x": [x0 + 0.01, x1 - 0.01], "y": [y0, y1 - 0.035]},
+        }
+        label = layers.names.get(code) or INSET_NAMES.get(code, code)
+        annotations.append((label, (x0 + x1) / 2, y1))
+    fig.update_layout(**geos)
+    for text, x, y in annotations:
         fig.add_annotation(
-            x=inset_x + side / 2,
-            y=y0 + 9,
-            text=code,
+            text=text,
+            x=x,
+            y=y,
+            xref="paper",
+            yref="paper",
+            xanchor="center",
+            yanchor="top",
             showarrow=False,
-            font={"size": 11},
+            font={"size": 12, "color": "#333"},
         )
-    if overseas:
-        fig.add_annotation(
-            x=inset_x + side / 2,
-            y=ymax - 20,
-            text="Outre-mer",
-            showarrow=False,
-            font={"size": 11, "color": "#555"},
-        )
-    # One invisible marker per département carries the hover and the colour bar.
-    fig.add_scatter(
-        x=hover_x,
-        y=hover_y,
-        mode="markers",
-        marker={
-            "size": 9,
-            "opacity": 0,
-            "color": [values.get(c, np.nan) / (1e6 if kind == "meur" else 0.01) for c in polygons],
-            "colorscale": scale,
-            "cmin": cmin / (1e6 if kind == "meur" else 0.01),
-            "cmax": cmax / (1e6 if kind == "meur" else 0.01),
-            "showscale": True,
-            "colorbar": {
-                "title": {"text": "M€" if kind == "meur" else "%"},
-                "tickformat": MEUR_TICKS,
-                "thickness": 14,
-                "len": 0.7,
-            },
-        },
-        text=hover_text,
-        hovertemplate="%{text}<extra></extra>",
-        showlegend=False,
-    )
-    fig.update_xaxes(visible=False, range=[inset_x - 10, xmax + 5])
-    fig.update_yaxes(visible=False, range=[ymin - 5, ymax + 5], scaleanchor="x", scaleratio=1)
-    return french_layout(fig, title, height=680)
+    fig = french_layout(fig, height=580)
+    fig.update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 0})
+    return fig

@@ -4,7 +4,7 @@ their key figures, top partners, top products and balance on the same scales.
 Page parameter in the URL: ``comparer``, comma-separated territory codes (``93,95,59``,
 ``R11,R32``, ``FR``). Unknown codes are ignored with a French notice; without a valid list the
 page compares a département with its région and France, a région with France, and France with
-its three largest régions (and says so).
+its three largest régions by exports of the period, and says so under the selector.
 """
 
 from __future__ import annotations
@@ -14,12 +14,24 @@ import streamlit as st
 
 from core import cache, charts_trends, tables
 from core.filters import FLOW_LABELS, normalise_territory, quote
+from core.labels import md
 from pages import shared
-from pages.tables import show_table
+from pages.tables import (
+    heading,
+    period_note,
+    show_chart,
+    show_table,
+    unpublished_column,
+    unpublished_flows,
+)
 
 filters = shared.current_filters()
 catalog = cache.catalog()
-PLOT_CONFIG = {"displaylogo": False}
+DEFAULT_WHY = {
+    "departement": "le département choisi dans les filtres, sa région et la France entière",
+    "region": "la région choisie dans les filtres et la France entière",
+    "france": "la France entière et ses trois premières régions exportatrices de la période",
+}
 KEY, SEEDED = "p_comparer", "_seeded_p_comparer"
 LAST = "_last_comparer"
 MAX_TERRITORIES = 4
@@ -65,7 +77,7 @@ def share_table(frame: pd.DataFrame, what: str, view: str) -> tables.Table:
     out = pd.DataFrame(
         {"Code": [c for c, _ in wide_v.index], what: [lbl for _, lbl in wide_v.index]}
     )
-    kinds = {}
+    kinds = {"Code": "code"}
     for code in codes:
         name = catalog.territory_name(code)
         out[f"{name} (M€)"] = tables.meur(wide_v[code].reset_index(drop=True))
@@ -102,8 +114,9 @@ with shared.guard():
         ss[SEEDED] = True
     shared.show_notices(notices)
 
-    st.title(f"Comparer des territoires {filters.period.phrase}")
+    st.title(heading(f"Comparer des territoires {filters.period.phrase}"))
     st.caption(f"Comparer · {filters.describe(catalog)}")
+    period_note(filters.period)
     codes = st.multiselect(
         "Territoires comparés (de 2 à 4)",
         catalog.territory_codes(),
@@ -113,15 +126,17 @@ with shared.guard():
     )
     ss[LAST] = list(codes)
     default = list(cache.default_comparison(filters))
+    default_names = ", ".join(md(catalog.territory_name(c)) for c in default)
     if list(codes) == default:
-        why = {
-            "departement": "le département, sa région et la France entière",
-            "region": "la région et la France entière",
-            "france": "la France entière et ses trois premières régions exportatrices",
-        }[filters.kind]
         st.caption(
-            f"Comparaison proposée par défaut : {why}. Ajoutez ou retirez des territoires "
-            "ci-dessus ; le lien de la page garde votre choix."
+            f"Comparaison proposée par défaut : {DEFAULT_WHY[filters.kind]} "
+            f"({default_names}). Ajoutez ou retirez des territoires ci-dessus (de 2 à 4) ; le "
+            "lien de la page garde votre choix."
+        )
+    else:
+        st.caption(
+            f"Sans choix, la page compare {DEFAULT_WHY[filters.kind]} ({default_names}). "
+            "Le lien de la page garde votre choix."
         )
     shared.sync_url({"comparer": ",".join(codes)}, owned=["comparer"])
     if len(codes) < 2:
@@ -130,20 +145,40 @@ with shared.guard():
 
     c = cache.compare(filters, tuple(codes))
     label_of_page = " · ".join(c.names)
+    name = catalog.territory_name(filters.territory)
+    marks = {code: set(unpublished_flows(catalog, code, c.period)) for code in c.codes}
+    marks = {code: flows for code, flows in marks.items() if flows}
 
     st.subheader("Chiffres clés")
-    st.plotly_chart(charts_trends.compare_kpis_chart(c), config=PLOT_CONFIG, key="cmp_kpis")
-    st.caption(
-        "Clé de lecture : exportations (violet) et importations (bleu) de chaque territoire "
-        "sur une même échelle, en millions d'euros ; le losange donne le solde, vert en "
-        "excédent, rouge en déficit."
+    show_chart(
+        charts_trends.compare_kpis_chart(c, unpublished=marks),
+        "comparer",
+        filters,
+        name,
+        key="cmp_kpis",
+        reading_key="exportations (violet) et importations (bleu) de chaque territoire sur une "
+        "même échelle, en millions d'euros ; le losange donne le solde, vert en excédent, "
+        "rouge en déficit.",
     )
+    if marks:
+        notes = sorted(
+            {
+                n
+                for code in marks
+                for f in marks[code]
+                if (n := catalog.unpublished(code, f, c.period))
+            }
+        )
+        st.caption("« non publié » : " + " ".join(md(n) for n in notes))
     k = c.kpis
     kpi_frame = pd.DataFrame({"Code": k["code"], "Territoire": k["name"], **tables.kpi_columns(k)})
+    note = unpublished_column(catalog, k["code"], c.period)
+    if note is not None:
+        kpi_frame["Note"] = note
     show_table(
         tables.Table(
             kpi_frame,
-            tables.KPI_KINDS,
+            {"Code": "code", **tables.KPI_KINDS},
             view="comparer-chiffres-cles",
             caption=f"{filters.period.label}, millions d'euros courants ; évolutions par "
             "rapport aux mêmes trimestres de l'année précédente.",
@@ -154,18 +189,20 @@ with shared.guard():
     )
 
     flow_label = FLOW_LABELS[filters.flow]
-    for what, noun, heading in (
+    for what, noun, title in (
         ("partners", "Pays", "Principaux pays partenaires"),
         ("products", "Produit", f"Principaux produits ({filters.level})"),
     ):
-        st.subheader(f"{heading} : {flow_label}")
-        st.plotly_chart(
-            charts_trends.compare_shares_chart(c, what), config=PLOT_CONFIG, key=f"cmp_{what}"
-        )
-        st.caption(
-            f"Clé de lecture : part de chaque {noun.lower()} dans les {flow_label} de chaque "
+        st.subheader(heading(f"{title} : {flow_label}"))
+        show_chart(
+            charts_trends.compare_shares_chart(c, what),
+            f"comparer-{'pays' if what == 'partners' else 'produits'}",
+            filters,
+            name,
+            key=f"cmp_{what}",
+            reading_key=f"part de chaque {noun.lower()} dans les {flow_label} de chaque "
             f"territoire ; mêmes lignes, même ordre et même échelle dans chaque panneau (les "
-            f"{filters.top} premiers de chaque territoire, réunis), le reste dans « Autres »."
+            f"{filters.top} premiers de chaque territoire, réunis), le reste dans « Autres ».",
         )
         frame = c.partners if what == "partners" else c.products
         show_table(

@@ -1,10 +1,11 @@
 """Données: the rows behind the current filters in a grid (streamlit-aggrid), downloadable.
 
 Three views (URL ``vue``): ``lignes`` (the customs' rows: one per quarter × département × CPF4
-product × partner, of the chosen flow; for France the national rows, départements summed),
-``pays`` and ``produits`` (the rows summed by partner or by product). The grid sorts, filters
-and pages in the browser; for a large territory it shows the largest rows only (say so), while
-the CSV/XLSX downloads hold every row of the filters.
+product × partner; for France the national rows, départements summed), ``pays`` and
+``produits`` (the rows summed by partner or by product). Every view holds the flow chosen in
+the filters only (exports or imports), and says so. The grid sorts, filters and pages in the
+browser; for a large territory it shows the largest rows only (say so), while the CSV/XLSX
+downloads hold every row of the filters.
 """
 
 from __future__ import annotations
@@ -17,8 +18,17 @@ from st_aggrid import AgGrid, GridOptionsBuilder, JsCode
 from core import cache, tables
 from core.filters import FLOW_LABELS
 from core.formatting import format_meur, format_number
+from core.labels import md
 from pages import shared
-from pages.tables import caveat, download_buttons, page_choice
+from pages.tables import (
+    UNPUBLISHED,
+    caveat,
+    download_buttons,
+    french_chrome,
+    heading,
+    page_choice,
+    period_note,
+)
 
 VIEW_LABELS = {"lignes": "Lignes détaillées", "pays": "Par pays", "produits": "Par produit"}
 GRID_MAX_ROWS = 5_000
@@ -66,6 +76,20 @@ _LOCALE_TEXT = {
 }
 
 
+# On a phone the pagination bar (page size, row span, page counter, arrows) is wider than the
+# grid: let its parts wrap onto two lines instead of running into each other.
+_GRID_CSS = {
+    ".ag-paging-panel": {
+        "flex-wrap": "wrap",
+        "height": "auto !important",
+        "min-height": "var(--ag-header-height, 40px)",
+        "row-gap": "2px",
+        "padding-top": "2px",
+        "padding-bottom": "2px",
+    },
+}
+
+
 def grid_options(table: tables.Table) -> dict:
     builder = GridOptionsBuilder.from_dataframe(table.frame)
     builder.configure_default_column(sortable=True, filter=True, resizable=True)
@@ -93,14 +117,38 @@ def grid_options(table: tables.Table) -> dict:
     return builder.build()
 
 
+def one_flow(table: tables.Table, flow: str) -> tables.Table:
+    """A grouped table of one flow: the rows hold the chosen flow only, so the other flow's
+    columns would be zeros and the balance the opposite of the value; both are left out (on
+    screen and in the files)."""
+    other = "Importations" if flow == "export" else "Exportations"
+    keep = [c for c in table.frame.columns if not c.startswith((other, "Solde"))]
+    return tables.Table(
+        table.frame[keep],
+        {c: k for c, k in table.kinds.items() if c in keep},
+        table.view,
+        table.caption,
+    )
+
+
 filters = shared.current_filters()
 catalog = cache.catalog()
 
 with shared.guard():
     name = catalog.territory_name(filters.territory)
-    st.title(f"{name} : données détaillées {filters.period.label}")
+    flow_words = FLOW_LABELS[filters.flow]
+    other_words = FLOW_LABELS["import" if filters.flow == "export" else "export"]
+    st.title(heading(f"{md(name)} : données détaillées {filters.period.label}"))
     st.caption(f"Données · {filters.describe(catalog)}")
+    period_note(filters.period)
+    french_chrome()
     view = page_choice("vue", "Présentation", VIEW_LABELS, "lignes")
+    st.info(
+        f"Flux affiché : **{flow_words}** seulement, comme choisi dans les filtres. Pour les "
+        f"{other_words}, changez le flux dans le panneau des filtres : la grille et les "
+        "téléchargements suivent.",
+        icon=":material/swap_horiz:",
+    )
 
     summary = cache.trade_rows_summary(filters)
     if summary.rows == 0:
@@ -120,8 +168,11 @@ with shared.guard():
                 yield tables.rows_table(batch, "donnees")
 
     else:
-        grouped = tables.grouped_rows_table(
-            cache.trade_rows_grouped(filters, view), view, view=f"donnees-par-{view}"
+        grouped = one_flow(
+            tables.grouped_rows_table(
+                cache.trade_rows_grouped(filters, view), view, view=f"donnees-par-{view}"
+            ),
+            filters.flow,
         )
         n = len(grouped.frame)
         shown = tables.Table(
@@ -132,13 +183,19 @@ with shared.guard():
             return [grouped]
 
     total = summary.exports if filters.flow == "export" else summary.imports
+    unpublished = catalog.unpublished(filters.territory, filters.flow, filters.period)
     st.markdown(
-        f"**{format_number(summary.rows)} lignes** de {FLOW_LABELS[filters.flow]} "
-        f"correspondent aux filtres, pour un total de {format_meur(total)}."
+        f"**{format_number(summary.rows)} lignes** d'{flow_words} correspondent aux filtres, "
+        f"pour un total de {format_meur(total)}"
+        + (f" ({UNPUBLISHED})" if unpublished else "")
+        + "."
     )
+    if unpublished:
+        st.warning(f"« {UNPUBLISHED} » : {md(unpublished)}", icon=":material/info:")
     if not summary.has_dept:
         st.caption(
-            "France entière : chaque ligne somme les départements (trimestre, produit, pays). "
+            "France entière : lignes nationales, chaque ligne somme tous les départements "
+            "(un trimestre, un produit, un pays) ; il n'y a donc pas de colonne département. "
             "Choisissez une région ou un département pour les lignes départementales."
         )
     caveat()
@@ -158,6 +215,7 @@ with shared.guard():
         update_on=[],
         show_download_button=False,
         show_toolbar=False,
+        custom_css=_GRID_CSS,
     )
     st.caption(
         f"{shown.caption} Cliquez sur un en-tête pour trier, sur son menu pour filtrer ; "

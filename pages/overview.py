@@ -1,7 +1,10 @@
-"""Vue d'ensemble: the territory's key figures for the selected year.
+"""Vue d'ensemble: the territory's key figures for the selected period.
 
 Exports, imports, balance, coverage rate, shares of the région and of France, rank among
-départements (or régions), change on the previous year, and the Territoires d'industrie.
+départements (or régions), change on the same quarters a year earlier, two small charts (the
+flows of every loaded year, the share of the région, or of France for a région), the comparison
+with the région and France, and the Territoires d'industrie. A figure the source does not
+publish (the demo's Aisne imports for 2024) is marked « non publié » wherever it appears.
 """
 
 from __future__ import annotations
@@ -9,12 +12,26 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import cache, tables, texts
-from core.formatting import format_meur, format_number, format_percent, format_rank
+from core import cache, charts_trends, tables, texts
+from core.formatting import (
+    format_meur,
+    format_millions_words,
+    format_number,
+    format_percent,
+    format_rank,
+)
 from core.labels import md
 from core.periods import Period
 from pages import shared
-from pages.tables import show_table
+from pages.tables import (
+    UNPUBLISHED,
+    heading,
+    period_note,
+    show_chart,
+    show_table,
+    unpublished_column,
+    unpublished_flows,
+)
 
 filters = shared.current_filters()
 catalog = cache.catalog()
@@ -33,26 +50,119 @@ def change(change: float | None, prev: Period | None, colored: bool = True) -> d
         "delta": format_percent(change, 1, signed=True),
         "delta_arrow": "up" if up else "down",
         "delta_color": ("green" if up else "red") if colored else "gray",
-        "delta_description": f"par rapport à {prev.label}",
+        # « T3 2023–T2 2024 » rather than the long « 12 derniers mois (…) », cut on screen.
+        "delta_description": f"par rapport à {prev.short if prev.rolling else prev.label}",
     }
+
+
+def flow_label(flow: str, unpublished: tuple[str, ...]) -> str:
+    """« Importations », or « Importations (non publié) » when the source publishes none."""
+    word = "Exportations" if flow == "export" else "Importations"
+    return f"{word} ({UNPUBLISHED})" if flow in unpublished else word
+
+
+def sentence(flow: str, unpublished: tuple[str, ...]) -> str:
+    """The seeds' sentence, the figure marked « non publié » when the source has none."""
+    text = texts.total_sentence(k, flow)
+    if flow in unpublished:
+        words = format_millions_words(k.exports if flow == "export" else k.imports)
+        text = text.replace(words, f"{words} ({UNPUBLISHED})", 1)
+    return text
+
+
+def charts(k) -> None:
+    """Exports and imports of every loaded year, and the share of the région (of France for a
+    région) beside it; one table under both."""
+    t = cache.trend(filters)
+    marks = {
+        label: set(unpublished_flows(catalog, k.territory, period))
+        for label, period in ((p.label, p) for p in catalog.year_periods.values())
+    }
+    marks = {label: flows for label, flows in marks.items() if flows}
+    parent_code = f"R{k.region_code}" if k.kind == "departement" else "FR"
+    parent_phrase = f"de la région {k.region_name}" if k.kind == "departement" else "de la France"
+    st.subheader(
+        "Exportations et importations par année"
+        + (f", part {parent_phrase}" if k.kind != "france" else "")
+    )
+    left, right = st.columns(2) if k.kind != "france" else (st.container(), None)
+    with left:
+        show_chart(
+            charts_trends.overview_flows_chart(t, marks),
+            "vue-d-ensemble-annees",
+            filters,
+            k.name,
+            key="overview_years",
+            caption="Exportations (violet) et importations (bleu) de chaque année, en millions "
+            "d'euros courants ; une année partielle est hachurée (ses seuls trimestres publiés).",
+        )
+    frame = pd.DataFrame(
+        {
+            "Année": t.table["label"].astype(str),
+            "Exportations (M€)": tables.meur(t.table["exports"]),
+            "Importations (M€)": tables.meur(t.table["imports"]),
+        }
+    )
+    kinds = {"Exportations (M€)": "meur", "Importations (M€)": "meur"}
+    if right is not None:
+        parent = cache.trend(filters.with_(territory=parent_code))
+        with right:
+            show_chart(
+                charts_trends.overview_share_chart(t, parent, parent_phrase, marks),
+                "vue-d-ensemble-part",
+                filters,
+                k.name,
+                key="overview_share",
+                caption=f"Part du territoire dans les échanges {parent_phrase}, chaque année "
+                "(les mêmes trimestres pour une année partielle, en point creux).",
+            )
+        shares = t.table[["year", "exports", "imports"]].merge(
+            parent.table[["year", "exports", "imports"]], on="year", suffixes=("", "_p")
+        )
+        where = "région" if k.kind == "departement" else "France"
+        frame[f"Part de la {where} (export)"] = shares["exports"] / shares["exports_p"].replace(
+            0, float("nan")
+        )
+        frame[f"Part de la {where} (import)"] = shares["imports"] / shares["imports_p"].replace(
+            0, float("nan")
+        )
+        kinds |= {f"Part de la {where} (export)": "pct1", f"Part de la {where} (import)": "pct1"}
+    notes = unpublished_column(
+        catalog, [k.territory] * len(t.table), [catalog.year_periods[y] for y in t.table["year"]]
+    )
+    if notes is not None:
+        frame["Note"] = notes
+    with st.expander("Tableau des graphiques"):
+        show_table(
+            tables.Table(
+                frame,
+                kinds,
+                view="vue-d-ensemble-annees",
+                caption="Millions d'euros courants ; une année partielle ne compte que ses "
+                "trimestres publiés.",
+            ),
+            filters,
+            k.name,
+            key="overview_years_t",
+        )
 
 
 with shared.guard():
     k = cache.kpis(filters)
-    st.title(f"{k.name} : commerce extérieur {k.period.phrase}")
+    st.title(heading(f"{md(k.name)} : commerce extérieur {k.period.phrase}"))
     st.caption(f"Vue d'ensemble · {filters.describe(catalog)}")
-    if k.period.note:
-        st.info(k.period.note, icon=":material/event_busy:")
+    period_note(k.period)
+    unpublished = unpublished_flows(catalog, k.territory, k.period)
 
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(
-        "Exportations",
+        flow_label("export", unpublished),
         format_meur(k.exports),
         help="Valeur des biens exportés depuis le territoire (FAB), en millions d'euros.",
         **change(k.change_exports, k.prev_period),
     )
     c2.metric(
-        "Importations",
+        flow_label("import", unpublished),
         format_meur(k.imports),
         help="Valeur des biens importés dans le territoire (CAF), en millions d'euros.",
         # More imports is neither good nor bad news: no colour.
@@ -105,8 +215,19 @@ with shared.guard():
             help=f"Rang parmi les {k.rank_of} {unit} (1 = le plus gros importateur).",
         )
 
-    st.markdown(f"**{texts.total_sentence(k, 'export')}**")
-    st.markdown(f"**{texts.total_sentence(k, 'import')}**")
+    st.markdown(f"**{sentence('export', unpublished)}**")
+    st.markdown(f"**{sentence('import', unpublished)}**")
+    if unpublished:
+        notes = [catalog.unpublished(k.territory, flow, k.period) for flow in unpublished]
+        st.warning(
+            "« non publié » : "
+            + " ".join(md(n) for n in notes if n)
+            + " Le solde, le taux de couverture, les parts et le rang qui en découlent sont "
+            "donc eux aussi illustratifs.",
+            icon=":material/info:",
+        )
+
+    charts(k)
 
     comparison = cache.comparison(filters)
     figures = pd.DataFrame(
@@ -120,6 +241,9 @@ with shared.guard():
     frame = pd.DataFrame(
         {"Territoire": [r.name for r in comparison], **tables.kpi_columns(figures)}
     )
+    notes = unpublished_column(catalog, [r.code for r in comparison], k.period)
+    if notes is not None:
+        frame["Note"] = notes
     st.subheader(
         "Comparaison avec la région et la France"
         if k.kind == "departement"

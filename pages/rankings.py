@@ -13,16 +13,45 @@ import streamlit as st
 
 from core import cache, charts_trends, tables
 from core.formatting import format_rank
+from core.labels import md
 from core.queries_trends import INDICATORS, SCOPES
 from pages import shared
-from pages.tables import download_buttons
+from pages.tables import (
+    download_buttons,
+    french_chrome,
+    heading,
+    period_note,
+    show_chart,
+    unpublished_flows,
+)
 
 filters = shared.current_filters()
 catalog = cache.catalog()
-PLOT_CONFIG = {"displaylogo": False}
 SCOPE_LABELS = {"region": "Dans la région", "france": "Dans la France entière"}
 INDICATOR_LABELS = {k: v[1] for k, v in INDICATORS.items()}
 TABLE_KEY = "ranking_table"
+# The flows an indicator reads (a figure not published for one of them is marked).
+INDICATOR_FLOWS = {
+    "exports": ("export",),
+    "imports": ("import",),
+    "balance": ("export", "import"),
+    "coverage": ("export", "import"),
+    "growth_exports": ("export",),
+    "growth_imports": ("import",),
+}
+
+
+def unpublished_notes(r, column: str) -> dict[str, str]:
+    """Département code → « non publié » where a figure the indicator reads is not published
+    (in the period, or in the previous one for a change)."""
+    periods = [r.period] + ([r.prev_period] if column.startswith("growth") and
+                            r.prev_period else [])  # fmt: skip
+    notes = {}
+    for code in r.table["code"]:
+        flows = {f for p in periods for f in unpublished_flows(catalog, code, p)}
+        if flows & set(INDICATOR_FLOWS[column]):
+            notes[code] = "non publié"
+    return notes
 
 
 def choose_row() -> None:
@@ -35,7 +64,7 @@ def choose_row() -> None:
         st.session_state["f_territoire"] = codes[rows[0]]
 
 
-def ranking_table(r, column: str) -> tables.Table:
+def ranking_table(r, column: str, notes: dict[str, str]) -> tables.Table:
     t = r.table.sort_values([f"rank_{column}", "code"], na_position="last")
     frame = pd.DataFrame(
         {
@@ -46,7 +75,9 @@ def ranking_table(r, column: str) -> tables.Table:
             **tables.kpi_columns(t),
         }
     )
-    kinds = {"Rang": "int", **tables.KPI_KINDS}
+    if notes:
+        frame["Note"] = [notes.get(c, "") for c in t["code"]]
+    kinds = {"Rang": "int", "Code": "code", **tables.KPI_KINDS}
     caption = (
         f"Classement sur « {INDICATOR_LABELS[indicator]} » ; millions d'euros courants ; rangs "
         "ex aequo partagés (1, 2, 2, 4)"
@@ -63,8 +94,9 @@ def ranking_table(r, column: str) -> tables.Table:
 
 
 with shared.guard():
-    st.title(f"Classement des départements {filters.period.phrase}")
+    st.title(heading(f"Classement des départements {filters.period.phrase}"))
     st.caption(f"Classements · {filters.describe(catalog)}")
+    period_note(filters.period)
     c1, c2 = st.columns([1, 2])
     with c1:
         scope = shared.page_param("portee", SCOPES, "region", SCOPE_LABELS)
@@ -93,8 +125,12 @@ with shared.guard():
     r = cache.rankings(filters, scope)
     column, label, _kind = INDICATORS[indicator]
     st.subheader(
-        f"{label} : départements {'de France' if r.scope == 'france' else 'de la région ' + r.scope_name}"
+        heading(
+            f"{label} : départements "
+            + ("de France" if r.scope == "france" else f"de la région {md(r.scope_name)}")
+        )
     )
+    notes = unpublished_notes(r, column)
     if column.startswith("growth") and r.prev_period is None:
         st.info(
             f"Les mêmes trimestres de l'année précédant {r.period.label} ne sont pas chargés : "
@@ -106,7 +142,8 @@ with shared.guard():
         n = int(r.table[column].notna().sum())
         rank = row[f"rank_{column}"]
         st.metric(
-            f"Rang de {row['name']} ({label.lower()})",
+            f"Rang de {md(row['name'])} ({label.lower()})"
+            + (" (non publié)" if r.selected in notes else ""),
             format_rank(None if pd.isna(rank) else int(rank), n),
         )
     elif filters.kind == "region":
@@ -116,21 +153,33 @@ with shared.guard():
         )
 
     where = "de France" if r.scope == "france" else f"de la région {r.scope_name}"
-    st.plotly_chart(
-        charts_trends.ranking_chart(r, indicator), config=PLOT_CONFIG, key="ranking_chart"
-    )
-    st.caption(
-        f"Clé de lecture : chaque barre est un département {where}, classé du plus grand au "
+    name = catalog.territory_name(filters.territory)
+    show_chart(
+        charts_trends.ranking_chart(r, indicator, notes=notes),
+        f"classement-{indicator}",
+        filters,
+        name,
+        key="ranking_chart",
+        reading_key=f"chaque barre est un département {where}, classé du plus grand au "
         f"plus petit selon « {label} »"
-        + (" ; le département choisi est en orange." if r.selected else ".")
+        + (" ; le département choisi est en orange." if r.selected else "."),
     )
+    if notes:
+        texts = {
+            catalog.unpublished(code, flow, p)
+            for code in notes
+            for flow in INDICATOR_FLOWS[column]
+            for p in (r.period, r.prev_period)
+            if p is not None
+        }
+        st.caption("« non publié » : " + " ".join(md(t) for t in sorted(x for x in texts if x)))
 
     st.subheader("Tableau du classement")
     st.caption(
         "Cliquez sur la case à gauche d'une ligne pour faire de ce département le territoire "
         "étudié sur toutes les pages (le lien de la page suit)."
     )
-    table = ranking_table(r, column)
+    table = ranking_table(r, column, notes)
     st.session_state["_ranking_codes"] = list(table.frame["Code"])
     styled = tables.styled(table)
     if r.selected is not None:
@@ -142,6 +191,7 @@ with shared.guard():
             ),
             axis=1,
         )
+    french_chrome()
     st.dataframe(
         styled,
         hide_index=True,
@@ -152,4 +202,4 @@ with shared.guard():
         selection_mode="single-row",
     )
     st.caption(table.caption)
-    download_buttons(table, filters, catalog.territory_name(filters.territory), "ranking")
+    download_buttons(table, filters, name, "ranking")

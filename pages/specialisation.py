@@ -9,12 +9,12 @@ import streamlit as st
 
 from core import cache, charts_trends, tables
 from core.filters import FLOW_LABELS
+from core.labels import md
 from pages import shared
-from pages.tables import show_table
+from pages.tables import heading, period_note, show_chart, show_table, unpublished_note
 
 filters = shared.current_filters()
 catalog = cache.catalog()
-PLOT_CONFIG = {"displaylogo": False}
 
 
 def spec_table(spec, what: str) -> tables.Table:
@@ -34,6 +34,7 @@ def spec_table(spec, what: str) -> tables.Table:
         }
     )
     kinds = {
+        "Code": "code",
         "Exportations (M€)": "meur",
         "Part export territoire": "pct2",
         "Part export France": "pct2",
@@ -47,15 +48,17 @@ def spec_table(spec, what: str) -> tables.Table:
         frame,
         kinds,
         view=f"specialisation-{what.lower()}",
-        caption="Indice = part dans le territoire ÷ part dans la France entière, la même "
-        "année ; 1 = comme la France, 2 = deux fois plus présent. Millions d'euros courants.",
+        caption="Indice = part dans le territoire ÷ part dans la France entière, sur la même "
+        "période ; 1 = comme la France, 2 = deux fois plus présent. Millions d'euros courants."
+        + (f" {spec.period.note}" if spec.period.note else ""),
     )
 
 
 with shared.guard():
     name = catalog.territory_name(filters.territory)
-    st.title(f"{name} : spécialisation {filters.period.phrase}")
+    st.title(heading(f"{md(name)} : spécialisation {filters.period.phrase}"))
     st.caption(f"Spécialisation · {filters.describe(catalog)}")
+    period_note(filters.period)
     if filters.kind == "france":
         st.info(
             "La France entière sert de référence : son indice vaut 1 pour chaque produit et "
@@ -67,25 +70,31 @@ with shared.guard():
             "La sélection de pays et de produits ne s'applique pas ici : les parts comparent "
             "l'ensemble des échanges du territoire à ceux de la France."
         )
+    if note := unpublished_note(catalog, filters.territory, filters.period):
+        st.warning(
+            f"« non publié » : {md(note)} Les parts et les indices de ce flux sont donc "
+            "illustratifs.",
+            icon=":material/info:",
+        )
     flow_label = FLOW_LABELS[filters.flow]
-    for by, what, heading in (
+    for by, what, title in (
         ("product", "Produit", f"Produits ({filters.level})"),
         ("partner", "Pays", "Pays partenaires"),
     ):
         spec = cache.specialisation(filters, by)
-        st.subheader(f"{heading} : {flow_label}")
-        st.plotly_chart(
-            charts_trends.specialisation_chart(spec, filters.flow, top=filters.top),
-            config=PLOT_CONFIG,
-            key=f"spec_{by}",
-        )
+        st.subheader(heading(f"{title} : {flow_label}"))
         noun = "produits" if by == "product" else "pays"
-        st.caption(
-            f"Clé de lecture : pour les {filters.top} premiers {noun} des {flow_label} du "
+        show_chart(
+            charts_trends.specialisation_chart(spec, filters.flow, top=filters.top),
+            f"specialisation-{'produits' if by == 'product' else 'pays'}",
+            filters,
+            name,
+            key=f"spec_{by}",
+            reading_key=f"pour les {filters.top} premiers {noun} des {flow_label} du "
             "territoire, l'indice compare leur part dans le territoire à leur part en France. "
             "Une barre verte vers la droite (indice > 1) est un point fort : 3 signifie trois "
             "fois plus présent qu'en moyenne nationale ; une barre grise vers la gauche "
             "(indice < 1) est une sous-représentation. Échelle logarithmique : 2 et 0,5 sont "
-            "à la même distance de 1."
+            "à la même distance de 1.",
         )
         show_table(spec_table(spec, what), filters, name, key=f"spec_{by}_t")

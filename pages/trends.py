@@ -1,5 +1,6 @@
-"""Évolution: the territory's exports, imports and balance over every loaded year, the same
-flow by main product and main partner, and the largest risers and fallers over the period."""
+"""Évolution: the territory's exports, imports and balance over every loaded year (a partial
+year drawn apart) and every quarter, the same flow by main product and main partner, and the
+largest risers and fallers between the first and the last whole year."""
 
 from __future__ import annotations
 
@@ -9,18 +10,27 @@ import streamlit as st
 from core import cache, charts_trends, tables
 from core.filters import FLOW_LABELS
 from core.formatting import format_meur, format_percent
+from core.labels import md
+from core.periods import Period
 from pages import shared
-from pages.tables import show_table
+from pages.tables import (
+    UNPUBLISHED,
+    heading,
+    period_note,
+    show_chart,
+    show_table,
+    unpublished_column,
+    unpublished_flows,
+)
 
 filters = shared.current_filters()
 catalog = cache.catalog()
-PLOT_CONFIG = {"displaylogo": False}
 
 
-def delta(change: float, colored: bool) -> dict:
+def delta(change: float | None, colored: bool) -> dict:
     """Metric delta arguments. Streamlit reads the direction from an ASCII "-", but French
     figures carry a typographic minus, so direction and colour are given explicitly."""
-    if pd.isna(change):
+    if change is None or pd.isna(change):
         return {}
     down = change < 0
     return {
@@ -28,6 +38,11 @@ def delta(change: float, colored: bool) -> dict:
         "delta_arrow": "down" if down else "up",
         "delta_color": ("red" if down else "green") if colored else "gray",
     }
+
+
+def quarter_period(year: int, quarter: int) -> Period:
+    index = year * 4 + quarter - 1
+    return Period(index, index)
 
 
 def movers_table(breakdown, what: str, first: int, last: int) -> tables.Table:
@@ -46,13 +61,20 @@ def movers_table(breakdown, what: str, first: int, last: int) -> tables.Table:
         }
     )
     kinds = {
+        "Code": "code",
         f"{first} (M€)": "meur",
         f"{last} (M€)": "meur",
         "Variation (M€)": "meur",
         f"Évolution {first}–{last}": "growth",
         "Évolution sur un an": "growth",
     }
-    return tables.Table(frame, kinds, view=f"evolution-hausses-baisses-{what.lower()}")
+    return tables.Table(
+        frame,
+        kinds,
+        view=f"evolution-hausses-baisses-{'produits' if what == 'Produit' else 'pays'}",
+        caption=f"Millions d'euros courants ; variation entre {first} et {last}, années "
+        "entières ; « Évolution sur un an » : la dernière année entière sur la précédente.",
+    )
 
 
 def series_table(breakdown, what: str) -> tables.Table:
@@ -60,39 +82,64 @@ def series_table(breakdown, what: str) -> tables.Table:
         index=["code", "label"], columns="year", values="value", aggfunc="sum", sort=False
     ).reset_index()
     frame = pd.DataFrame({"Code": wide["code"], what: wide["label"]})
-    kinds = {}
+    kinds = {"Code": "code"}
     for year in breakdown.series["year"].unique():
         frame[f"{year} (M€)"] = tables.meur(wide[year])
         kinds[f"{year} (M€)"] = "meur"
     return tables.Table(
         frame,
         kinds,
-        view=f"evolution-{what.lower()}",
-        caption="Millions d'euros courants ; « Autres » regroupe le reste, les années "
-        "s'additionnent au total.",
+        view=f"evolution-{'produits' if what == 'Produit' else 'pays'}",
+        caption="Millions d'euros courants, années entières ; « Autres » regroupe le reste, "
+        "les années s'additionnent au total.",
     )
+
+
+def why_no_movers(risers: pd.DataFrame, fallers: pd.DataFrame, noun: str, first, last) -> str:
+    """Say why one side of « Plus fortes hausses et baisses » is empty."""
+    if first == last:
+        return (
+            "Une seule année entière chargée : pas de hausse ni de baisse à mesurer. "
+            "Chargez une autre année entière pour comparer."
+        )
+    if fallers.empty and risers.empty:
+        return f"Aucun {noun} n'a varié entre {first} et {last}."
+    if fallers.empty:
+        return (
+            f"Aucune baisse à montrer : aucun {noun} n'a reculé entre {first} et {last} "
+            f"(seules {'la' if len(risers) == 1 else 'les'} {len(risers)} plus "
+            f"forte{'s' if len(risers) > 1 else ''} hausse{'s' if len(risers) > 1 else ''} "
+            "figurent)."
+        )
+    if risers.empty:
+        return f"Aucune hausse à montrer : aucun {noun} n'a progressé entre {first} et {last}."
+    return ""
 
 
 with shared.guard():
     t = cache.trend(filters)
     k = cache.kpis(filters)
+    name = md(t.name)
     first, last = t.first_year, t.last_year
     span = f"{first}–{last}" if first is not None and first != last else str(first or "")
-    st.title(f"{t.name} : évolution {span}")
+    st.title(heading(f"{name} : évolution {span}"))
     st.caption(f"Évolution · {filters.describe(catalog)}")
+    period_note(filters.period)
+    unpublished = unpublished_flows(catalog, filters.territory, filters.period)
 
     # The period filter picks the first two figures (with the change on the same quarters a
     # year earlier); the charts show every year and every quarter.
     c1, c2, c3, c4 = st.columns(4)
+    mark = {f: f" ({UNPUBLISHED})" if f in unpublished else "" for f in ("export", "import")}
     c1.metric(
-        f"Exportations {filters.period.label}",
+        f"Exportations {filters.period.label}{mark['export']}",
         format_meur(k.exports),
-        **delta(k.change_exports if k.change_exports is not None else float("nan"), True),
+        **delta(k.change_exports, True),
     )
     c2.metric(
-        f"Importations {filters.period.label}",
+        f"Importations {filters.period.label}{mark['import']}",
         format_meur(k.imports),
-        **delta(k.change_imports if k.change_imports is not None else float("nan"), False),
+        **delta(k.change_imports, False),
     )
     c3.metric(
         f"Exportations {span}",
@@ -121,14 +168,47 @@ with shared.guard():
             icon=":material/event_busy:",
         )
 
+    # Figures the source does not publish, per year and per quarter.
+    year_marks = {
+        p.label: set(unpublished_flows(catalog, filters.territory, p))
+        for p in catalog.year_periods.values()
+    }
+    year_marks = {lbl: flows for lbl, flows in year_marks.items() if flows}
+    quarter_marks = {
+        f"T{q} {y}": set(unpublished_flows(catalog, filters.territory, quarter_period(y, q)))
+        for y, q in catalog.quarters
+    }
+    quarter_marks = {lbl: flows for lbl, flows in quarter_marks.items() if flows}
+    notes = sorted(
+        {
+            n
+            for p in catalog.year_periods.values()
+            for f in ("export", "import")
+            if (n := catalog.unpublished(filters.territory, f, p))
+        }
+    )
+    if notes:
+        st.warning("« non publié » : " + " ".join(md(n) for n in notes), icon=":material/info:")
+
     st.subheader("Exportations, importations et solde par année")
-    st.plotly_chart(charts_trends.trend_chart(t), config=PLOT_CONFIG, key="trend_chart")
-    st.caption(
-        "Clé de lecture : les courbes donnent les exportations (violet) et les importations "
-        "(bleu) de chaque année, en millions d'euros courants ; les barres donnent le solde, "
-        "vert en excédent, rouge en déficit."
+    show_chart(
+        charts_trends.trend_chart(t, unpublished=year_marks),
+        "evolution",
+        filters,
+        t.name,
+        key="trend_chart",
+        reading_key="les courbes donnent les exportations (violet) et les importations (bleu) "
+        "de chaque année, en millions d'euros courants ; les barres donnent le solde, vert en "
+        "excédent, rouge en déficit.",
     )
     totals = pd.DataFrame({"Année": t.table["label"].astype(str), **tables.kpi_columns(t.table)})
+    note = unpublished_column(
+        catalog,
+        [filters.territory] * len(t.table),
+        [catalog.year_periods[y] for y in t.table["year"]],
+    )
+    if note is not None:
+        totals["Note"] = note
     show_table(
         tables.Table(
             totals,
@@ -143,34 +223,53 @@ with shared.guard():
     )
 
     st.subheader("Évolution sur un an")
-    st.plotly_chart(charts_trends.growth_chart(t), config=PLOT_CONFIG, key="growth_chart")
-    st.caption(
-        "Clé de lecture : une barre de +10 % signifie que le flux a augmenté de 10 % par "
-        "rapport aux mêmes trimestres de l'année précédente (valeurs en euros courants, "
-        "inflation comprise)."
+    show_chart(
+        charts_trends.growth_chart(t),
+        "evolution-sur-un-an",
+        filters,
+        t.name,
+        key="growth_chart",
+        reading_key="une barre de +10 % signifie que le flux a augmenté de 10 % par rapport "
+        "aux mêmes trimestres de l'année précédente (valeurs en euros courants, inflation "
+        "comprise) ; une année partielle est hachurée.",
     )
 
     st.subheader("Évolution trimestrielle")
-    st.plotly_chart(charts_trends.quarterly_chart(t), config=PLOT_CONFIG, key="quarterly_chart")
-    st.caption(
-        "Clé de lecture : exportations et importations de chaque trimestre publié, en millions "
+    show_chart(
+        charts_trends.quarterly_chart(t, unpublished=quarter_marks),
+        "evolution-trimestres",
+        filters,
+        t.name,
+        key="quarterly_chart",
+        reading_key="exportations et importations de chaque trimestre publié, en millions "
         "d'euros courants ; le survol donne l'évolution sur le même trimestre de l'année "
         "précédente. Les trimestres ont des saisonnalités propres : comparez un trimestre au "
-        "même trimestre d'une autre année."
+        "même trimestre d'une autre année.",
     )
     quarterly = t.quarterly
+    quarters = pd.DataFrame(
+        {
+            "Trimestre": quarterly["label"],
+            "Exportations (M€)": tables.meur(quarterly["exports"]),
+            "Importations (M€)": tables.meur(quarterly["imports"]),
+            "Solde (M€)": tables.meur(quarterly["balance"]),
+            "Évolution des exportations": quarterly["growth_exports"],
+            "Évolution des importations": quarterly["growth_imports"],
+        }
+    )
+    note = unpublished_column(
+        catalog,
+        [filters.territory] * len(quarterly),
+        [
+            quarter_period(y, q)
+            for y, q in zip(quarterly["year"], quarterly["quarter"], strict=True)
+        ],
+    )
+    if note is not None:
+        quarters["Note"] = note
     show_table(
         tables.Table(
-            pd.DataFrame(
-                {
-                    "Trimestre": quarterly["label"],
-                    "Exportations (M€)": tables.meur(quarterly["exports"]),
-                    "Importations (M€)": tables.meur(quarterly["imports"]),
-                    "Solde (M€)": tables.meur(quarterly["balance"]),
-                    "Évolution des exportations": quarterly["growth_exports"],
-                    "Évolution des importations": quarterly["growth_imports"],
-                }
-            ),
+            quarters,
             {k: v for k, v in tables.KPI_KINDS.items() if k != "Taux de couverture"},
             view="evolution-trimestres",
             caption="Millions d'euros courants ; évolutions par rapport au même trimestre de "
@@ -182,41 +281,56 @@ with shared.guard():
     )
 
     flow_label = FLOW_LABELS[filters.flow]
-    for by, what, heading in (
+    for by, what, heading_text in (
         ("product", "Produit", f"Principaux produits ({filters.level})"),
         ("partner", "Pays", "Principaux pays partenaires"),
     ):
         b = cache.trend_breakdown(filters, by)
-        st.subheader(f"{heading} : {flow_label}")
-        st.plotly_chart(charts_trends.breakdown_area(b), config=PLOT_CONFIG, key=f"area_{by}")
-        st.caption(
-            f"Clé de lecture : chaque bande est la valeur des {flow_label} d'un "
-            f"{'produit' if by == 'product' else 'pays'} ; l'empilement donne le total du "
-            f"territoire. Les {filters.top} premiers en {last} sont nommés, le reste est "
-            "regroupé dans « Autres »."
+        noun = "produit" if by == "product" else "pays"
+        view = f"evolution-{'produits' if by == 'product' else 'pays'}"
+        st.subheader(heading(f"{heading_text} : {flow_label}"))
+        flow_marks = sorted(lbl for lbl, flows in year_marks.items() if filters.flow in flows)
+        show_chart(
+            charts_trends.breakdown_area(b),
+            view,
+            filters,
+            t.name,
+            key=f"area_{by}",
+            reading_key=f"chaque bande est la valeur des {flow_label} d'un {noun} ; "
+            f"l'empilement donne le total du territoire. Les {filters.top} premiers en {b.last_year} "
+            "sont nommés, le reste est regroupé dans « Autres »."
             + (
                 f" {b.partial.label}, année partielle, n'y figure pas (voir l'évolution "
                 "trimestrielle)."
                 if b.partial
                 else ""
             )
+            + (
+                f" Total de {', '.join(flow_marks)} non publié dans la source : "
+                "valeurs de démonstration."
+                if flow_marks
+                else ""
+            ),
         )
         show_table(series_table(b, what), filters, t.name, key=f"series_{by}")
-        st.markdown(f"**Plus fortes hausses et baisses {first}–{last}**")
-        st.plotly_chart(charts_trends.movers_chart(b), config=PLOT_CONFIG, key=f"movers_{by}")
-        st.caption(
-            f"Clé de lecture : variation en millions d'euros des {flow_label} entre {first} "
-            f"et {last} ; en vert les cinq plus fortes hausses, en rouge les cinq plus fortes "
-            "baisses."
-        )
+
+        st.markdown(f"**Plus fortes hausses et baisses, {b.first_year}–{b.last_year}**")
         risers, fallers = b.movers(5)
-        noun = "produit" if by == "product" else "pays"
-        if fallers.empty and not risers.empty:
-            st.caption(
-                f"Aucune baisse à montrer : aucun {noun} n'a reculé entre {first} et {last}."
-            )
-        elif risers.empty and not fallers.empty:
-            st.caption(
-                f"Aucune hausse à montrer : aucun {noun} n'a progressé entre {first} et {last}."
-            )
-        show_table(movers_table(b, what, first, last), filters, t.name, key=f"movers_{by}_t")
+        show_chart(
+            charts_trends.movers_chart(b),
+            f"evolution-hausses-baisses-{'produits' if by == 'product' else 'pays'}",
+            filters,
+            t.name,
+            key=f"movers_{by}",
+            reading_key=f"variation en millions d'euros des {flow_label} de chaque {noun} "
+            f"entre {b.first_year} et {b.last_year} (années entières) ; en vert les cinq plus "
+            "fortes hausses, en rouge les cinq plus fortes baisses.",
+        )
+        if why := why_no_movers(risers, fallers, noun, b.first_year, b.last_year):
+            st.info(why, icon=":material/info:")
+        show_table(
+            movers_table(b, what, b.first_year, b.last_year),
+            filters,
+            t.name,
+            key=f"movers_{by}_t",
+        )
