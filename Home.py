@@ -23,7 +23,9 @@ def server_config(argv: list[str]) -> dict[str, object]:
     while args:
         arg = args.pop(0)
         if not arg.startswith("--"):
-            raise SystemExit(f"Option inattendue : {arg} (forme attendue : --section.option valeur)")
+            raise SystemExit(
+                f"Option inattendue : {arg} (forme attendue : --section.option valeur)"
+            )
         key, _, value = arg[2:].partition("=")
         if not value:
             if not args:
@@ -77,7 +79,8 @@ ROOT = Path(__file__).resolve().parent
 
 # (script, title, icon, URL path) in menu order. The URL paths are part of the deep links.
 PAGE_SPECS = [
-    ("overview.py", "Vue d'ensemble", ":material/dashboard:", "vue-d-ensemble"),
+    # The default page lives at the root: its deep links are /?territoire=…
+    ("overview.py", "Vue d'ensemble", ":material/dashboard:", None),
     ("partners.py", "Partenaires", ":material/flag:", "partenaires"),
     ("products.py", "Produits", ":material/category:", "produits"),
     ("flows.py", "Flux", ":material/account_tree:", "flux"),
@@ -91,7 +94,13 @@ PAGE_SPECS = [
     ("sources.py", "Sources de données", ":material/upload_file:", "sources"),
 ]
 PAGES = [
-    st.Page(f"pages/{script}", title=title, icon=icon, url_path=url, default=(i == 0))
+    st.Page(
+        f"pages/{script}",
+        title=title,
+        icon=icon,
+        default=(i == 0),
+        **({"url_path": url} if url else {}),
+    )
     for i, (script, title, icon, url) in enumerate(PAGE_SPECS)
     # A page is listed once its script exists: no placeholder pages.
     if (ROOT / "pages" / script).exists()
@@ -104,8 +113,7 @@ navigation = st.navigation(PAGES)
 # The browser tab names the page and the view: « Flux · Seine-Saint-Denis 2024 ».
 st.set_page_config(
     page_title=(
-        f"{navigation.title} · {catalog.territory_name(filters.territory)} "
-        f"{filters.period.short}"
+        f"{navigation.title} · {catalog.territory_name(filters.territory)} {filters.period.short}"
     )
 )
 shared.provenance_banner(catalog)
