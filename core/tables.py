@@ -459,13 +459,17 @@ def rows_table(rows: pd.DataFrame, view: str = "donnees") -> Table:
     present = {k: v for k, v in ROW_COLUMNS.items() if k in rows.columns}
     frame = rows.rename(columns=present)[list(present.values())].copy()
     frame["Flux"] = frame["Flux"].map(FLOW_WORDS).fillna(frame["Flux"])
-    grain = "département, " if "dept" in rows.columns else "(France entière : départements sommés), "
+    grain = (
+        "une ligne par trimestre, flux, département, produit CPF4 et pays"
+        if "dept" in rows.columns
+        else "une ligne par trimestre, flux, produit CPF4 et pays (France entière : "
+        "départements sommés)"
+    )
     return Table(
         frame.reset_index(drop=True),
         {k: v for k, v in ROW_KINDS.items() if k in frame.columns},
         view,
-        f"Valeurs en euros courants, masses en kilogrammes ; une ligne par trimestre, flux, "
-        f"{grain}produit CPF4 et pays.",
+        f"Valeurs en euros courants, masses en kilogrammes ; {grain}.",
     )
 
 

@@ -21,6 +21,7 @@ from core.formatting import format_meur, format_number
 from core.labels import md
 from pages import shared
 from pages.tables import (
+    SMALL_ROWS,
     UNPUBLISHED,
     caveat,
     download_buttons,
@@ -32,7 +33,6 @@ from pages.tables import (
 
 VIEW_LABELS = {"lignes": "Lignes détaillées", "pays": "Par pays", "produits": "Par produit"}
 GRID_MAX_ROWS = 5_000
-HEAVY_XLSX_ROWS = 100_000
 
 # Numbers stay numbers in the grid (numeric sort and filters); only their display is French.
 # The code is ours, never user data.
@@ -221,9 +221,10 @@ with shared.guard():
         f"{shown.caption} Cliquez sur un en-tête pour trier, sur son menu pour filtrer ; "
         "« Par pays » et « Par produit » regroupent les lignes."
     )
-    if view == "lignes" and n > HEAVY_XLSX_ROWS:
-        st.caption(
-            "Fichier volumineux : le CSV se prépare en quelques secondes, le fichier Excel peut "
-            "demander une à deux minutes."
-        )
+    st.caption(
+        f"Les fichiers contiennent les {format_number(n)} lignes : préparez-les (quelques "
+        "secondes), puis téléchargez-les."
+        if n > SMALL_ROWS
+        else f"Les fichiers contiennent les {format_number(n)} lignes."
+    )
     download_buttons(build, filters, name, key=f"data_{view}", view=shown.view)

@@ -24,9 +24,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import tables
+from core import exports, tables
 from core.db import Catalog
 from core.filters import Filters
+from core.formatting import format_number
 from core.periods import Period
 from core.plotly_locale import locale_config
 from pages import shared
@@ -92,6 +93,20 @@ def show_table(
     download_buttons(table, filters, territory_name, key)
 
 
+# A table up to this many rows downloads in one click (its files are made with the page and
+# cached); a larger one is prepared on request, written to disk and streamed from there.
+SMALL_ROWS = 5_000
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _small_files(
+    frame: pd.DataFrame, kinds: tuple[tuple[str, str], ...], view: str
+) -> tuple[bytes, bytes]:
+    """CSV and XLSX bytes of a small table, made once per content."""
+    table = tables.Table(frame, dict(kinds), view)
+    return tables.to_csv(table), tables.to_xlsx(table)
+
+
 def download_buttons(
     table: tables.Table | Callable[[], Iterable[tables.Table]],
     filters: Filters,
@@ -99,39 +114,57 @@ def download_buttons(
     key: str,
     view: str | None = None,
 ) -> None:
-    """CSV and XLSX files of ``table``, built on the server only when clicked.
+    """« Télécharger (CSV) » and « Télécharger (Excel) » of exactly the rows shown.
 
-    ``table`` may be a function that yields the table in consecutive parts (then ``view``
-    names the files), so that a very large table is only read when a user asks for it, and
-    converted part by part.
+    A small table's files are made with the page (cached) and handed to the browser by
+    Streamlit. A large one (more than ``SMALL_ROWS`` rows, or ``table`` given as a function
+    yielding it in consecutive parts) is prepared on request: written to a temporary file part
+    by part (``core.exports``) and streamed from disk by the server, so that memory stays flat
+    however many users download; its link lasts an hour.
     """
-    parts = table if callable(table) else (lambda: [table])
     view = view or (table.view if isinstance(table, tables.Table) else "tableau")
-    # Two buttons side by side on any width (Streamlit stacks columns on a phone, which would
-    # put a wide gap between them): a horizontal container wraps them only when needed.
+    names = {
+        ext: tables.file_name(view, filters.territory, territory_name, filters.period, ext)
+        for ext in ("csv", "xlsx")
+    }
+    # Buttons side by side on any width (Streamlit stacks columns on a phone, which would put a
+    # wide gap between them): a horizontal container wraps them only when needed.
+    if isinstance(table, tables.Table) and len(table.frame) <= SMALL_ROWS:
+        csv_bytes, xlsx_bytes = _small_files(table.frame, tuple(table.kinds.items()), view)
+        with st.container(horizontal=True, gap="small"):
+            st.download_button(
+                "Télécharger (CSV)", data=csv_bytes, file_name=names["csv"], mime=CSV_MIME,
+                key=f"{key}_csv", icon=":material/download:", on_click="ignore",
+            )  # fmt: skip
+            st.download_button(
+                "Télécharger (Excel)", data=xlsx_bytes, file_name=names["xlsx"],
+                mime=XLSX_MIME, key=f"{key}_xlsx", icon=":material/download:",
+                on_click="ignore",
+            )  # fmt: skip
+        return
+
+    parts = table if callable(table) else (lambda: [table])
+    prepared: dict[str, exports.Export] = st.session_state.setdefault("_exports", {})
+
+    def prepare(kind: str) -> None:
+        prepared[f"{key}_{kind}"] = exports.write(kind, parts(), names[kind])
+
     with st.container(horizontal=True, gap="small"):
-        st.download_button(
-            "Télécharger (CSV)",
-            data=lambda: tables.to_csv_parts(parts()),
-            file_name=tables.file_name(
-                view, filters.territory, territory_name, filters.period, "csv"
-            ),
-            mime=CSV_MIME,
-            key=f"{key}_csv",
-            icon=":material/download:",
-            on_click="ignore",
-        )
-        st.download_button(
-            "Télécharger (Excel)",
-            data=lambda: tables.to_xlsx_parts(parts()),
-            file_name=tables.file_name(
-                view, filters.territory, territory_name, filters.period, "xlsx"
-            ),
-            mime=XLSX_MIME,
-            key=f"{key}_xlsx",
-            icon=":material/download:",
-            on_click="ignore",
-        )
+        for kind, label in (("csv", "CSV"), ("xlsx", "Excel")):
+            ready = prepared.get(f"{key}_{kind}")
+            if ready is not None and ready.filename == names[kind] and exports.lookup(ready.token):
+                size = format_number(ready.size / 1e6, 1)
+                st.link_button(
+                    f"Télécharger ({label}, {size} Mo)", ready.url,
+                    icon=":material/download:", type="primary",
+                )  # fmt: skip
+            else:
+                st.button(
+                    f"Préparer le fichier {label}", key=f"{key}_{kind}_prepare",
+                    on_click=prepare, args=(kind,), icon=":material/hourglass_top:",
+                    help="Le fichier complet est écrit sur le serveur, puis un lien le "
+                    "télécharge (valable une heure).",
+                )  # fmt: skip
 
 
 def chart_file_stem(

@@ -10,6 +10,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from core import queries
+from core.filters import Filters
 from tests.apptest_helpers import open_app, texts, url
 
 NN, NB = "\u202f", "\u00a0"
@@ -108,10 +110,25 @@ def test_aisne_2024_import_total_is_marked_unpublished():
     assert "(non publié)" not in texts(at)
 
 
-def test_downloads_are_named_after_view_territory_and_period():
+def test_large_downloads_are_prepared_on_disk_and_named_after_view_territory_and_period(
+    tmp_path, monkeypatch, demo_db
+):
+    monkeypatch.setenv("COMEX_EXPORT_DIR", str(tmp_path))
     at = open_app({"territoire": "93", "annee": "2025"}, page="data.py")
-    labels = [label for label, _ in downloads(at)]
-    assert labels == ["Télécharger (CSV)", "Télécharger (Excel)"]
+    # More rows than a one-click download holds: the files are prepared on request.
+    assert [b.label for b in at.button if b.label.startswith("Préparer")] == [
+        "Préparer le fichier CSV",
+        "Préparer le fichier Excel",
+    ]
+    at.button(key="data_lignes_csv_prepare").click().run()
+    export = at.session_state["_exports"]["data_lignes_csv"]
+    assert export.filename == "donnees_93-seine-saint-denis_2025-T1-T2.csv"
+    assert export.path.parent.parent == tmp_path
+    lines = export.path.read_bytes().decode("utf-8-sig").splitlines()
+    f = Filters("93", demo_db.catalog().period("2025"))
+    rows = queries.trade_rows_summary(demo_db, f).rows
+    assert rows > 5_000
+    assert len(lines) == rows + 1  # the header and every row, not the grid's 5 000
 
 
 @pytest.mark.parametrize(
