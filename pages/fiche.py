@@ -1,39 +1,55 @@
-"""Fiche territoriale: the seeds' fact sheet for the selected territory and year, on screen
-and as two downloads (a standalone HTML file and an A4 PDF).
+"""Fiche territoriale: the seeds' fact sheet for the selected territory, period and product level,
+on screen and as two downloads (a standalone HTML file and an A4 PDF).
 
 The document itself is ``core.fiche.build_fiche``; this page only draws it with native
-Streamlit elements (texts escaped as Markdown, charts with ``st.plotly_chart``). Only the shared
-``territoire`` and ``annee`` filters apply: the fiche is a fixed document, like the seeds.
+Streamlit elements (texts escaped as Markdown, the seeds' resources as links, charts through
+the shared chart config). The shared ``territoire``, ``annee`` and ``niveau`` filters apply (the
+level sets the treemap's and the Sankey diagrams' products); the others do not: the fiche is a
+fixed document, like the seeds.
 """
 
 from __future__ import annotations
-
-import re
 
 import streamlit as st
 
 from core import cache
 from core import fiche as fiche_doc
+from core.fiche.model import Block, Rich
+from core.labels import md
 from pages import shared
+from pages.tables import chart_config, french_chrome, heading
 
 HTML_MIME = "text/html"
 PDF_MIME = "application/pdf"
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$])")
 
 
-def md(text: str) -> str:
-    """Text shown literally by st.markdown (a name with `*` or `$` stays plain text)."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+def rich_md(spans: Rich) -> str:
+    """Runs of text as Markdown: texts escaped, links (the seeds' constant addresses) kept."""
+    return "".join(f"[{md(s.text)}]({s.url})" if s.url else md(s.text) for s in spans)
 
 
-def show_block(block: fiche_doc.Block, key: str) -> None:
+def show_key_figures(block: Block) -> None:
+    figures = list(block.figures)
+    for start in range(0, len(figures), 4):
+        columns = st.columns(4)
+        for column, kf in zip(columns, figures[start : start + 4], strict=False):
+            with column:
+                st.metric(md(kf.label), kf.value, border=True)
+                detail = md(kf.detail)
+                if kf.unpublished:
+                    detail = f"**:orange[non publié]** · {detail}"
+                st.caption(detail)
+
+
+def show_block(block: Block, key: str, view: str, territory_name: str) -> None:
     if block.kind == "paragraph":
         label = f"**{md(block.label)}** " if block.label else ""
-        st.markdown(label + md(block.text))
+        st.markdown(label + (rich_md(block.spans) if block.spans else md(block.text_for("screen"))))
     elif block.kind == "subheading":
-        st.subheader(block.text)
+        st.subheader(md(heading(block.text)))
     elif block.kind == "bullets":
-        st.markdown("\n".join(f"- {md(item)}" for item in block.items))
+        items = [rich_md(i) for i in block.rich_items] or [md(i) for i in block.items]
+        st.markdown("\n".join(f"- {item}" for item in items))
     elif block.kind == "note":
         st.caption(md(block.text))
     elif block.kind == "total":
@@ -41,52 +57,67 @@ def show_block(block: fiche_doc.Block, key: str) -> None:
         st.markdown("  \n".join([f"**{md(first)}**", *(md(line) for line in rest)]))
     elif block.kind == "pagebreak":
         st.divider()
+    elif block.kind == "keyfigures":
+        show_key_figures(block)
     elif block.kind == "figure" and block.figure is not None:
         st.markdown(f"**{md(block.text)}**")
-        st.plotly_chart(block.figure, key=key, config={"displaylogo": False})
+        st.plotly_chart(
+            block.figure_for("page"),
+            key=key,
+            width="stretch",
+            config=chart_config(view, filters, territory_name),
+        )
+        for line in block.items:
+            st.markdown(f"**{md(line)}**")
 
 
 filters = shared.current_filters()
 
 with shared.guard():
-    territory, period = filters.territory, filters.period
-    fiche = cache.fiche(territory, period)
-    st.caption(fiche.kicker)
-    st.title(fiche.heading)
+    territory, period, level = filters.territory, filters.period, filters.level
+    # The page's own figures fit any screen (screen=True); the files keep the printed ones.
+    fiche = cache.fiche(territory, period, level=level, screen=True)
+    french_chrome()
+    st.caption(md(fiche.kicker))
+    st.title(md(heading(fiche.heading)))
+    st.markdown(f"**{md(fiche.period_line)}**")
+    if fiche.period_note:
+        st.info(md(fiche.period_note), icon=":material/event_busy:")
     st.caption(
-        f"Fiche territoriale · {fiche.name}, données {period.label} · seuls les filtres "
-        "Territoire et Période s'appliquent à la fiche."
+        f"Fiche territoriale · {md(fiche.name)}, données {md(period.label)}, produits au niveau "
+        f"{level} · seuls les filtres Territoire, Période et Niveau de produits s'appliquent à "
+        "la fiche."
     )
 
-    c1, c2, _ = st.columns([1, 1, 2])
-    c1.download_button(
-        "Télécharger la fiche (HTML)",
-        data=lambda: cache.fiche_html(territory, period),
-        file_name=f"{fiche.file_stem}.html",
-        mime=HTML_MIME,
-        key="fiche_html",
-        icon=":material/download:",
-        on_click="ignore",
-        help="Fichier autonome : s'ouvre hors ligne dans un navigateur, graphiques interactifs.",
-    )
-    if reason := fiche_doc.pdf_unavailable_reason():
-        c2.info(reason, icon=":material/picture_as_pdf:")
-    else:
-        c2.download_button(
-            "Télécharger la fiche (PDF)",
-            data=lambda: cache.fiche_pdf(territory, period),
-            file_name=f"{fiche.file_stem}.pdf",
-            mime=PDF_MIME,
-            key="fiche_pdf",
-            icon=":material/picture_as_pdf:",
+    with st.container(horizontal=True, gap="small"):
+        st.download_button(
+            "Télécharger la fiche (HTML)",
+            data=lambda: cache.fiche_html(territory, period, level=level),
+            file_name=f"{fiche.file_stem}.html",
+            mime=HTML_MIME,
+            key="fiche_html",
+            icon=":material/download:",
             on_click="ignore",
-            help="A4, une section par page ; la préparation prend quelques secondes.",
+            help="Fichier autonome : s'ouvre hors ligne dans un navigateur, graphiques interactifs.",
         )
+        if reason := fiche_doc.pdf_unavailable_reason():
+            st.info(reason, icon=":material/picture_as_pdf:")
+        else:
+            st.download_button(
+                "Télécharger la fiche (PDF)",
+                data=lambda: cache.fiche_pdf(territory, period, level=level),
+                file_name=f"{fiche.file_stem}.pdf",
+                mime=PDF_MIME,
+                key="fiche_pdf",
+                icon=":material/picture_as_pdf:",
+                on_click="ignore",
+                help="A4, une section par page ; la préparation prend quelques secondes.",
+            )
 
     for section in fiche.sections:
         if section.level == 2:
-            st.header(section.title, divider="violet")
+            st.header(md(heading(section.title)), divider="violet")
         else:
-            st.subheader(section.title)
+            st.subheader(md(heading(section.title)))
         for i, block in enumerate(section.blocks):
-            show_block(block, key=f"fiche_{section.id}_{i}")
+            show_block(block, f"fiche_{section.id}_{i}", f"fiche-{section.id}", fiche.name)

@@ -1,40 +1,59 @@
 """Produits: the seeds' "Principales activités".
 
 One treemap with imports in blue and exports in purple, each box's area proportional to its
-value so the two blocks also show the overall balance, drilled down A17 → A38 → A129 (the shared
-``niveau`` sets how deep it opens); the balance by product; the table at the chosen level.
+value so the two blocks also show the overall balance, drilled down A17 → A38 → A129 → CPF4:
+it opens at the shared ``niveau`` with the levels above framing it, and a click goes further
+down. Then the balance by product and the table at the chosen level (values, tonnes, euros per
+kilogram).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from core import cache, charts, tables
+from core import cache, charts, tables, texts
 from core.filters import LEVEL_LABELS
+from core.labels import md
 from pages import shared
-from pages.tables import caveat, show_chart, show_table
+from pages.tables import caveat, heading, period_note, show_chart, show_table, unpublished_flows
 
 filters = shared.current_filters()
 catalog = cache.catalog()
 
 with shared.guard():
     name = catalog.territory_name(filters.territory)
-    st.title(f"{name} : principales activités {filters.period.phrase}")
-    st.caption(f"Produits · {filters.describe(catalog)}")
+    level = filters.level
+    paren = texts.period_in_parens(filters.period)
+    st.title(heading(f"{md(name)} : principales activités {filters.period.phrase}"))
+    st.caption(f"Produits · {md(filters.describe(catalog))}")
+    period_note(filters.period)
+    unpublished = unpublished_flows(catalog, filters.territory, filters.period)
+    for flow in unpublished:
+        note = catalog.unpublished(filters.territory, flow, filters.period)
+        st.warning(
+            f"**{texts.FLOW_NOUNS[flow].capitalize()} {texts.UNPUBLISHED}es** : {md(note)}",
+            icon=":material/info:",
+        )
 
-    detail = cache.product_breakdown(filters, "A129")
+    # The finest level carries every parent: one query serves the whole drill-down.
+    detail = cache.product_breakdown(filters, "CPF4")
     if detail.table.empty or not (detail.total_exports + detail.total_imports):
         st.info(
             "Aucun échange ne correspond aux filtres choisis : élargissez la sélection de pays "
-            "ou de produits, ou changez d'année."
+            "ou de produits, ou changez de période."
         )
         st.stop()
 
-    st.subheader(f"Principales activités à l'import et à l'export, {name} ({filters.period.label})")
+    st.subheader(
+        heading(
+            f"Principales activités ({texts.LEVEL_WORDS[level]}) à l'import et à l'export, "
+            f"{md(name)} ({paren})"
+        )
+    )
     caveat()
     show_chart(
-        charts.product_treemap(detail, filters.level),
-        f"activites-{filters.level}",
+        charts.product_treemap(detail, level, unpublished=unpublished),
+        f"activites-{level}",
         filters,
         name,
         key="products_treemap",
@@ -43,17 +62,20 @@ with shared.guard():
             "exportés** depuis le territoire. L'aire des compartiments est proportionnelle à "
             "l'importance du bien concerné dans sa catégorie d'échange, ce qui permet "
             "d'identifier les principales activités à l'import et à l'export, ainsi que la "
-            "balance globale. Cliquez sur un compartiment pour descendre d'un niveau "
-            "(A17 → A38 → A129), sur le bandeau du haut pour remonter ; valeurs en millions "
-            "d'euros et part du flux."
+            f"balance globale. Compartiments au {texts.LEVEL_WORDS[level]}, dans leurs "
+            "catégories des niveaux supérieurs ; cliquez sur un compartiment pour descendre "
+            "(A17 → A38 → A129 → CPF4), sur le bandeau du haut pour remonter. Valeurs en "
+            "millions d'euros et part du flux."
         ),
     )
 
-    breakdown = cache.product_breakdown(filters, filters.level)
-    st.subheader(f"Solde commercial par produit, niveau {filters.level}, {name} ({filters.period.label})")
+    breakdown = cache.product_breakdown(filters, level)
+    st.subheader(
+        heading(f"Solde commercial par produit ({texts.LEVEL_WORDS[level]}), {md(name)} ({paren})")
+    )
     show_chart(
         charts.product_balance_bars(breakdown, top=filters.top),
-        f"solde-produits-{filters.level}",
+        f"solde-produits-{level}",
         filters,
         name,
         key="products_balance",
@@ -64,7 +86,5 @@ with shared.guard():
         ),
     )
 
-    st.subheader(f"Échanges par produit, niveau {LEVEL_LABELS[filters.level]}")
-    show_table(
-        tables.product_table(breakdown), filters, name, key=f"products_table_{filters.level}"
-    )
+    st.subheader(heading(f"Échanges par produit, niveau {LEVEL_LABELS[level]}"))
+    show_table(tables.product_table(breakdown), filters, name, key=f"products_table_{level}")

@@ -1,4 +1,4 @@
-"""AppTest: the analysis pages (Partenaires, Produits, Flux, Données) through deep links on the
+"""AppTest: the analysis pages (Partenaires, Produits, Flux) through deep links on the
 demonstration database, asserting on the chart specs, tables, texts and the URL."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from core import charts
+from core.formatting import format_number
 from tests.apptest_helpers import open_app, texts, url
 
 NN, NB = "\u202f", "\u00a0"
@@ -52,35 +53,74 @@ def assert_clean(at) -> None:
 
 
 # --- Partenaires ---------------------------------------------------------------------------
-def test_partners_deep_link_draws_the_butterfly_with_balance_colours_and_the_map():
+def test_partners_deep_link_draws_the_butterfly_with_both_amounts_and_the_map():
     at = open_app(SSD, page="partners.py")
     assert_clean(at)
+    assert [t.value for t in at.title] == [
+        f"Seine-Saint-Denis{NB}: balance commerciale territoriale en 2024"
+    ]
     butterfly, world = figures(at)
-    types = [t["type"] for t in butterfly["data"]]
-    assert types == ["bar", "bar", "scatter"]
-    imports, exports, balance = butterfly["data"]
+    assert [t["type"] for t in butterfly["data"]] == ["bar", "bar"]
+    imports, exports = butterfly["data"]
     assert all(x <= 0 for x in imports["x"]) and all(x >= 0 for x in exports["x"])
-    for value, colour in zip(balance["x"], balance["marker"]["color"], strict=True):
-        assert colour == (charts.POSITIVE_COLOR if value >= 0 else charts.NEGATIVE_COLOR)
-    assert {charts.POSITIVE_COLOR, charts.NEGATIVE_COLOR} <= set(balance["marker"]["color"])
-    assert "Chine" in balance["y"] and "Allemagne" in balance["y"]
+    # Both amounts on the bars (M€), the balance in its column, coloured by its sign.
+    assert imports["text"] and exports["text"]
+    china = imports["y"].index("Chine")
+    assert imports["text"][china] == format_number(-imports["x"][china], 1)
+    germany = exports["y"].index("Allemagne")
+    assert exports["text"][germany] == format_number(exports["x"][germany], 1)
+    notes = [a for a in butterfly["layout"]["annotations"] if a.get("yref") != "paper"]
+    assert len(notes) == len(imports["y"])
+    for note in notes:
+        negative = note["text"].startswith("\u2212")
+        assert note["font"]["color"] == (
+            charts.NEGATIVE_COLOR if negative else charts.POSITIVE_COLOR
+        )
     assert butterfly["layout"]["separators"] == f",{NN}"
     # A grey layer for countries without trade comes first when there are any.
     assert {t["type"] for t in world["data"]} == {"choropleth"}
     assert world["data"][-1]["featureidkey"] == "properties.iso3"
     assert "CHN" in world["data"][-1]["locations"]
+    assert world["layout"]["geo"]["lonaxis"]["range"] == [-180, 180]
     page = texts(at)
-    assert "Clé de lecture :" in page and "en rouge ou en vert" in page
+    assert "Clé de lecture" in page and "en rouge ou en vert" in page
     assert "lieu de dédouanement" in page
-    assert url(at)["zone"] == "tous" and url(at)["territoire"] == "93"
+    assert url(at)["zone"] == "tous" and url(at)["carte"] == "monde"
     png = configs(at)[0]["toImageButtonOptions"]
     assert png == {"format": "png", "filename": "partenaires_93-seine-saint-denis_2024", "scale": 2}
+    assert configs(at)[0]["locale"] == "fr"
     table = at.dataframe[0].value
     assert list(table.columns[:3]) == ["Pays", "Code", "Zone"]
+    # Tonnes and euros per kilogram beside the values.
+    assert list(table.columns[-4:]) == [
+        "Importations (t)", "Exportations (t)", "Importations (€/kg)", "Exportations (€/kg)",
+    ]  # fmt: skip
     # The table holds every partner; its totals are the territory's (12 148,6 / 15 695,4 M€).
     assert table["Exportations (M€)"].sum() == pytest.approx(12_148.6, abs=0.05)
     assert table["Importations (M€)"].sum() == pytest.approx(15_695.4, abs=0.05)
     assert downloads(at) == ["Télécharger (CSV)", "Télécharger (Excel)"]
+
+
+def test_partners_europe_view_is_a_deep_link():
+    at = open_app({**SSD, "carte": "europe"}, page="partners.py")
+    assert_clean(at)
+    world = figures(at)[1]
+    assert world["layout"]["geo"]["lonaxis"]["range"] == list(charts.MAP_RANGES["europe"][0])
+    assert world["layout"]["geo"]["lataxis"]["range"] == list(charts.MAP_RANGES["europe"][1])
+    assert at.radio(key="p_carte").value == "europe" and url(at)["carte"] == "europe"
+    png = configs(at)[1]["toImageButtonOptions"]["filename"]
+    assert png == "carte-partenaires-europe_93-seine-saint-denis_2024"
+    at.radio(key="p_carte").set_value("monde").run()
+    assert url(at)["carte"] == "monde"
+
+
+def test_partners_of_aisne_say_its_imports_are_not_published():
+    at = open_app({"territoire": "02", "annee": "2024"}, page="partners.py")
+    assert_clean(at)
+    assert any(
+        w.value.startswith("**Importations non publiées** : Total des importations de l'Aisne")
+        for w in at.warning
+    )
 
 
 def test_partners_zone_param_keeps_only_eu_countries_and_stays_in_the_url():
@@ -107,6 +147,9 @@ def test_partners_invalid_zone_opens_all_countries_with_a_french_notice():
 def test_products_treemap_has_blue_imports_and_purple_exports_blocks_with_the_totals():
     at = open_app({**SSD, "niveau": "A17"}, page="products.py")
     assert_clean(at)
+    assert [s.value for s in at.subheader][0] == (
+        "Principales activités (niveau A17) à l'import et à l'export, Seine-Saint-Denis (2024)"
+    )
     treemap, bars = figures(at)
     (trace,) = treemap["data"]
     assert trace["type"] == "treemap" and trace["maxdepth"] == 2
@@ -121,7 +164,25 @@ def test_products_treemap_has_blue_imports_and_purple_exports_blocks_with_the_to
     table = at.dataframe[0].value
     assert table.columns[0] == "Code A17"
     assert table["Exportations (M€)"].sum() == pytest.approx(12_148.6, abs=0.05)
-    assert "Clé de lecture :" in texts(at) and "en violet" in texts(at)
+    assert "Exportations (t)" in table.columns and "Exportations (€/kg)" in table.columns
+    assert "Clé de lecture" in texts(at) and "en violet" in texts(at)
+
+
+def test_products_drill_down_to_cpf4_under_its_parents():
+    at = open_app({**SSD, "niveau": "CPF4"}, page="products.py")
+    assert_clean(at)
+    (trace,) = figures(at)[0]["data"]
+    assert trace["maxdepth"] == 5
+    # flow / A17 / A38 / A129 / CPF4: a CPF4 box sits under its A129, A38 and A17 parents.
+    leaf = next(i for i in trace["ids"] if i.count("/") == 4)
+    parents = dict(zip(trace["ids"], trace["parents"], strict=True))
+    assert parents[leaf] == leaf.rsplit("/", 1)[0] and parents[parents[leaf]] in parents
+    table = at.dataframe[0].value
+    assert table.columns[0] == "Code CPF4"
+    assert {"Produit A129", "Branche A38", "Secteur A17"} <= set(table.columns)
+    assert [s.value for s in at.subheader][1] == (
+        "Solde commercial par produit (niveau CPF4), Seine-Saint-Denis (2024)"
+    )
 
 
 def test_products_level_follows_the_shared_niveau_param():
@@ -136,48 +197,66 @@ def test_products_level_follows_the_shared_niveau_param():
     assert url(at)["niveau"] == "A38"
 
 
+def test_products_of_a_partial_year_say_so():
+    at = open_app({"territoire": "93", "annee": "2025"}, page="products.py")
+    assert_clean(at)
+    assert [t.value for t in at.title] == [
+        f"Seine-Saint-Denis{NB}: principales activités en 2025 (T1–T2)"
+    ]
+    assert "(2025, T1–T2)" in [s.value for s in at.subheader][0]
+    assert any("partielle" in i.value for i in at.info)
+
+
 # --- Flux ----------------------------------------------------------------------------------
 def sankey_checks(spec: dict, total_meur: float) -> None:
     (trace,) = spec["data"]
     assert trace["type"] == "sankey"
-    assert trace["node"]["label"].count("Autres") == 2
+    labels = trace["node"]["label"]
+    assert sum(label.startswith("Autres <b>") for label in labels) == 2
     colours = trace["link"]["color"]
     assert colours.count(charts.TOP_FLOW_COLOR) == 5
     assert sum(trace["link"]["value"]) == pytest.approx(total_meur, abs=0.05)
-    # Each side's node values (sums of their links) add up to the total.
-    n_left = sum(1 for x in trace["node"]["x"] if x < 0.5)
-    out = [0.0] * len(trace["node"]["label"])
+    # Each node's label carries its value: the sum of its links.
+    out = [0.0] * len(labels)
     for s, t, v in zip(
         trace["link"]["source"], trace["link"]["target"], trace["link"]["value"], strict=True
     ):
         out[s] += v
         out[t] += v
+    for label, value in zip(labels, out, strict=True):
+        assert f"<b>{format_number(value, 1)}{NB}M€</b>" in label
+    n_left = sum(1 for x in trace["node"]["x"] if x < 0.5)
     assert sum(out[:n_left]) == pytest.approx(total_meur, abs=0.05)
     assert sum(out[n_left:]) == pytest.approx(total_meur, abs=0.05)
 
 
 def test_flows_export_sankey_adds_up_with_autres_five_red_links_and_the_seeds_sentence():
-    at = open_app(SSD, page="flows.py")
+    at = open_app({**SSD, "niveau": "A129"}, page="flows.py")
     assert_clean(at)
+    assert [t.value for t in at.title] == [f"Seine-Saint-Denis{NB}: flux à l'export en 2024"]
+    assert [s.value for s in at.subheader][0] == (
+        "Flux à l'export par produit (niveau A129) et par pays, Seine-Saint-Denis (en valeur, 2024)"
+    )
     territory, region, france = figures(at)
     sankey_checks(territory, 12_148.6)
     sankey_checks(region, 141_666.3)
     sankey_checks(france, 580_354.5)
     labels = territory["data"][0]["node"]["label"]
-    assert labels[-1] == "Autres"  # countries on the right for exports, « Autres » last
+    assert labels[-1].startswith("Autres")  # countries on the right, « Autres » last
     page = texts(at)
     assert (
         f"Total des exportations : 12{NN}148,6 millions d'euros, soit 8,6{NN}% de la valeur "
         f"exportée par la région Île-de-France, soit 2,09{NN}% de la valeur exportée au niveau "
         "national"
     ) in page
+    assert "**Flux à l'export (niveau A129), Île-de-France (en valeur, 2024)**" in page
     assert f"141{NN}666,3 millions d'euros" in page and f"580{NN}354,5 millions d'euros" in page
-    assert "Clé de lecture :" in page
+    assert "Clé de lecture" in page
     names = [c["toImageButtonOptions"]["filename"] for c in configs(at)]
     assert names == [
-        "flux-export_93-seine-saint-denis_2024",
-        "flux-export_r11-ile-de-france_2024",
-        "flux-export_fr-france_2024",
+        "flux-export-a129_93-seine-saint-denis_2024",
+        "flux-export-a129_r11-ile-de-france_2024",
+        "flux-export-a129_fr-france_2024",
     ]
     table = at.dataframe[0].value
     assert table["Valeur (M€)"].sum() == pytest.approx(12_148.6, abs=0.05)
@@ -194,27 +273,30 @@ def test_flows_import_direction_comes_from_the_url():
     assert url(at)["flux"] == "import"
 
 
-# --- Données -------------------------------------------------------------------------------
-def test_data_page_counts_the_rows_and_offers_both_downloads():
-    at = open_app(SSD, page="data.py")
+def test_flows_work_at_cpf4_with_whole_product_names():
+    at = open_app({**SSD, "niveau": "CPF4", "flux": "import"}, page="flows.py")
+    assert_clean(at)
+    assert "(niveau CPF4)" in [s.value for s in at.subheader][0]
+    spec = figures(at)[0]
+    sankey_checks(spec, 15_695.4)
+    labels = [label.replace("<br>", " ") for label in spec["data"][0]["node"]["label"]]
+    products = at.dataframe[0].value["Produit"].unique()
+    for product in products:
+        if product != "Autres":
+            assert any(label.startswith(product) for label in labels), product
+
+
+def test_aisne_import_total_is_marked_unpublished():
+    at = open_app({"territoire": "02", "annee": "2024", "flux": "import"}, page="flows.py")
     assert_clean(at)
     page = texts(at)
-    assert f"10{NN}898 lignes" in page
-    assert f"exportations 12{NN}148,6{NB}M€, importations 15{NN}695,4{NB}M€" in page
-    assert f"La grille montre les 5{NN}000 plus grandes lignes" in page
-    assert downloads(at) == ["Télécharger (CSV)", "Télécharger (Excel)"]
-    assert url(at)["vue"] == "lignes"
+    assert f"**Total des importations : 2{NN}874,3 millions d'euros (non publié), soit" in page
+    assert any(
+        c.value.startswith("Non publié : Total des importations de l'Aisne") for c in at.caption
+    )
 
 
-def test_data_grouped_view_by_partner_is_a_deep_link():
-    at = open_app({**SSD, "vue": "pays"}, page="data.py")
-    assert_clean(at)
-    assert at.radio(key="p_vue").value == "pays"
-    assert "grandes lignes" not in texts(at)  # ~200 partners: the grid shows them all
-    assert url(at)["vue"] == "pays"
-
-
-@pytest.mark.parametrize("page", ["partners.py", "products.py", "flows.py", "data.py"])
+@pytest.mark.parametrize("page", ["partners.py", "products.py", "flows.py"])
 def test_every_page_says_clearly_when_the_filters_leave_nothing(page):
     at = open_app(EMPTY, page=page)
     assert_clean(at)
@@ -229,9 +311,10 @@ def test_flows_with_a_partner_selection_state_the_selection_total_first():
     (trace,) = spec["data"]
     total = sum(trace["link"]["value"])
     assert total < 12_148.6
-    assert set(trace["node"]["label"]) >= {"Allemagne", "États-Unis"}
+    names = {label.split(" <b>")[0] for label in trace["node"]["label"]}
+    assert names >= {"Allemagne", "États-Unis"}
     page = texts(at)
-    assert "Total des exportations de la sélection :" in page
+    assert f"Total des exportations de la sélection{NB}:" in page
     assert f"Total des exportations : 12{NN}148,6 millions d'euros" in page  # for comparison
     assert url(at)["pays"] == "DE,US"
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from core import fiche as fiche_doc
+from core.fiche import pdf as fiche_pdf
+from core.fiche import pdf_unavailable_reason
+from core.labels import md
 from tests.apptest_helpers import open_app, texts, url
 from tests.test_fiche import SECTION_TITLES
 
-NN = "\u202f"
+NN, NB = "\u202f", "\u00a0"
 
 
 @pytest.fixture(autouse=True)
@@ -21,33 +23,87 @@ def headers(at) -> list[str]:
 
 
 def test_deep_link_shows_the_seeds_document_for_seine_saint_denis():
-    at = open_app({"territoire": "93", "annee": "2024"}, page="fiche.py")
+    at = open_app({"territoire": "93", "annee": "2024", "niveau": "A129"}, page="fiche.py")
     assert not at.exception
     assert [t.value for t in at.title] == ["Territoires d'industrie — Seine-Saint-Denis"]
     assert headers(at) == SECTION_TITLES
     page = texts(at)
-    assert "Les indicateurs clés : commerce extérieur" in page
+    assert f"Les indicateurs clés{NB}\\: commerce extérieur" in page
+    assert "**Commerce extérieur de biens, 2024**" in page
     assert "Territoires d'industrie du département" in [s.value for s in at.subheader]
     assert "Grand Roissy Le Bourget" in page
-    assert f"**Total des exportations : 12{NN}148,6 millions d'euros**" in page
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Exportations"] == f"12{NN}148,6{NB}M€"
+    assert metrics["Part de la France à l'import"] == f"2,29{NN}%"
+    assert f"**Total des exportations \\: 12{NN}148,6 millions d'euros**" in page
     assert f"soit 8,6{NN}% de la valeur exportée par la région Île-de-France" in page
     assert f"soit 2,29{NN}% de la valeur importée au niveau national" in page
-    assert f"Total des exportations : 141{NN}666,3 millions d'euros" in page
-    assert f"Total des importations : 684{NN}776,3 millions d'euros" in page
-    assert "Clé de lecture :" in page and "lieu de dédouanement" in page
+    assert f"**Total des exportations \\: 141{NN}666,3 millions d'euros**" in page
+    assert f"**Total des importations \\: 684{NN}776,3 millions d'euros**" in page
+    assert "Clé de lecture" in page and "lieu de dédouanement" in page
+    # The web names the section where the paper says « page précédente ».
+    assert "page précédente" not in page
+    assert "représentée ci-dessus (section « Exportations »)" in page
+    # The seeds' resources are links.
+    email = "territoires-industrie@anct.gouv.fr"
+    assert f"[{md(email)}](mailto:{email})" in page
+    news = "https://anct.gouv.fr/actualites"
+    assert f"[{md(news)}]({news})" in page
     assert url(at)["territoire"] == "93" and url(at)["annee"] == "2024"
+
+
+def test_the_page_draws_its_charts_for_any_screen_width():
+    """The page shows the screen variants of the printed charts: Sankey labels beside their
+    nodes (wrapped for a phone, each with its value), a drillable treemap."""
+    import json
+
+    at = open_app({"territoire": "59", "annee": "2024", "niveau": "A129"}, page="fiche.py")
+    assert not at.exception
+    specs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    kinds = [spec["data"][0]["type"] for spec in specs]
+    assert kinds == ["bar", "treemap"] + ["sankey"] * 6
+    for spec in specs[2:]:
+        labels = spec["data"][0]["node"]["label"]
+        assert all("M€</b>" in label for label in labels)
+        assert not spec["layout"].get("annotations")  # no label columns beside the diagram
+    assert specs[1]["data"][0]["maxdepth"] == 4
+
+
+def test_the_fiche_follows_the_shared_level_and_names_it():
+    at = open_app({"territoire": "59", "annee": "2024", "niveau": "A38"}, page="fiche.py")
+    assert not at.exception
+    page = texts(at)
+    assert "Flux à l'export par produit (niveau A38) et par pays, Nord (en valeur, 2024)" in page
+    assert "Principales activités (niveau A38) à l'import et à l'export, Nord (2024)" in page
+
+
+def test_aisne_imports_are_marked_unpublished():
+    at = open_app({"territoire": "02", "annee": "2024"}, page="fiche.py")
+    assert not at.exception
+    page = texts(at)
+    assert f"Total des importations \\: 2{NN}874,3 millions d'euros (non publié)" in page
+    assert "**:orange[non publié]**" in page
+    assert "Non publié : Total des importations de l'Aisne en 2024" in page.replace("\\", "")
+
+
+def test_partial_year_is_labelled_with_its_quarters():
+    at = open_app({"territoire": "93", "annee": "2025"}, page="fiche.py")
+    assert not at.exception
+    page = texts(at)
+    assert "**Commerce extérieur de biens, 2025 (T1–T2)**" in page
+    assert any("Année 2025 partielle" in i.value for i in at.info)
 
 
 def test_downloads_are_offered_in_html_and_pdf():
     at = open_app({"territoire": "08", "annee": "2024"}, page="fiche.py")
     buttons = {b.label for b in at.get("download_button")}
     assert "Télécharger la fiche (HTML)" in buttons
-    if fiche_doc.pdf_unavailable_reason() is None:
+    if pdf_unavailable_reason() is None:
         assert "Télécharger la fiche (PDF)" in buttons
 
 
 def test_without_chromium_the_pdf_button_gives_way_to_a_french_message(monkeypatch):
-    monkeypatch.setattr(fiche_doc, "chromium_executable", lambda: None)
+    monkeypatch.setattr(fiche_pdf, "chromium_executable", lambda: None)
     at = open_app({"territoire": "93", "annee": "2024"}, page="fiche.py")
     assert not at.exception
     assert any("Chromium absent" in i.value for i in at.info)
@@ -55,13 +111,14 @@ def test_without_chromium_the_pdf_button_gives_way_to_a_french_message(monkeypat
     assert buttons == {"Télécharger la fiche (HTML)"}
 
 
-def test_region_fiche_lists_departements():
+def test_region_fiche_lists_the_territoires_of_its_departements():
     at = open_app({"territoire": "R32", "annee": "2024"}, page="fiche.py")
     assert not at.exception
     assert [t.value for t in at.title] == ["Territoires d'industrie — Hauts-de-France (région)"]
     page = texts(at)
-    assert "Départements de la région" in [s.value for s in at.subheader]
-    assert "59 – Nord" in page
+    assert "Territoires d'industrie de la région" in [s.value for s in at.subheader]
+    assert "Beauvaisis" in page and "Nord Ardennes" not in page
+    assert "Nord (59)" in page
     assert "par la région" not in page
 
 
@@ -70,10 +127,10 @@ def test_invalid_deep_link_opens_the_france_fiche_with_a_notice():
     # page, then switches), like a browser opening the link.
     at = open_app({"territoire": "XYZ", "annee": "1850"})
     warnings = [w.value for w in at.warning]
-    assert any("Territoire « XYZ » inconnu" in w for w in warnings)
-    assert any("Année « 1850 » non disponible" in w for w in warnings)
+    assert any("XYZ" in w for w in warnings)
+    assert any("1850" in w for w in warnings)
     at.switch_page("pages/fiche.py")
     at.run()
     assert not at.exception
     assert [t.value for t in at.title] == ["Territoires d'industrie — France entière"]
-    assert f"Total des exportations : 580{NN}354,5 millions d'euros" in texts(at)
+    assert f"Total des exportations \\: 580{NN}354,5 millions d'euros" in texts(at)
