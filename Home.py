@@ -79,8 +79,8 @@ ROOT = Path(__file__).resolve().parent
 
 # (script, title, icon, URL path) in menu order. The URL paths are part of the deep links.
 PAGE_SPECS = [
-    # The default page lives at the root: its deep links are /?territoire=…
-    ("overview.py", "Vue d'ensemble", ":material/dashboard:", None),
+    # The default page is served at the root: its deep links are /?territoire=…
+    ("overview.py", "Vue d'ensemble", ":material/dashboard:", "vue-d-ensemble"),
     ("partners.py", "Partenaires", ":material/flag:", "partenaires"),
     ("products.py", "Produits", ":material/category:", "produits"),
     ("flows.py", "Flux", ":material/account_tree:", "flux"),

@@ -36,17 +36,24 @@ def database() -> Database:
     return _database(str(store.db_path()))
 
 
+# Builds pinned by live sessions, by version. Session state holds only the version (plain text:
+# session state must stay copyable), this map holds the open build behind it.
+_BUILDS: dict[str, Build] = {}
+
+
 def begin_run() -> Build:
     """Pin the current build for this script run (called once at the top of ``Home.py``)."""
     pinned = database().pin()
-    st.session_state[_PINNED] = pinned
+    _BUILDS[pinned.version] = pinned
+    st.session_state[_PINNED] = pinned.version
     return pinned
 
 
 def build() -> Build:
     """The build this run reads: the one pinned by ``begin_run`` (a fragment rerun keeps the
     build of the full run it belongs to), else the current one."""
-    pinned = st.session_state.get(_PINNED)
+    version = st.session_state.get(_PINNED)
+    pinned = _BUILDS.get(version) if version is not None else None
     return pinned if pinned is not None else begin_run()
 
 

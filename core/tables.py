@@ -88,7 +88,10 @@ def display_value(value: object, kind: Kind) -> str:
         return format_percent(float(value), 2)
     if kind == "growth":
         return format_percent(float(value), 1, signed=True)
-    if kind in ("ratio", "index", "tonnes", "per_kg"):
+    if kind == "tonnes":
+        # One decimal tells small flows apart; large masses read better whole.
+        return format_number(float(value), 0 if abs(float(value)) >= 1000 else 1)
+    if kind in ("ratio", "index", "per_kg"):
         return format_number(float(value), _DECIMALS[kind])
     if kind == "int":
         return format_number(int(value), 0)

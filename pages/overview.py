@@ -15,7 +15,6 @@ import streamlit as st
 from core import cache, charts_trends, tables, texts
 from core.formatting import (
     format_meur,
-    format_millions_words,
     format_number,
     format_percent,
     format_rank,
@@ -63,11 +62,8 @@ def flow_label(flow: str, unpublished: tuple[str, ...]) -> str:
 
 def sentence(flow: str, unpublished: tuple[str, ...]) -> str:
     """The seeds' sentence, the figure marked « non publié » when the source has none."""
-    text = texts.total_sentence(k, flow)
-    if flow in unpublished:
-        words = format_millions_words(k.exports if flow == "export" else k.imports)
-        text = text.replace(words, f"{words} ({UNPUBLISHED})", 1)
-    return text
+    note = catalog.unpublished(k.territory, flow, k.period) if flow in unpublished else None
+    return texts.total_sentence(k, flow, note)
 
 
 def charts(k) -> None:

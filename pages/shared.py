@@ -41,6 +41,7 @@ from core.filters import (
 from core.formatting import format_moment
 from core.labels import md
 from core.periods import span_label
+from core.texts import METHODOLOGY, METHODOLOGY_SCOPE
 
 log = logging.getLogger(__name__)
 
@@ -64,18 +65,6 @@ def history_navigation() -> bool:
     return bool(ctx is not None and getattr(ctx, "is_history_navigation", False))
 
 
-METHODOLOGY = (
-    "Les douanes rattachent chaque flux au **lieu de dédouanement**, pas au lieu de "
-    "production : un bien fabriqué dans un département peut être exporté depuis un autre, "
-    "selon la logistique des entreprises.",
-    "Les grandes infrastructures de transport (ports, aéroports, plateformes logistiques) "
-    "concentrent certains flux, comme les importations d'hydrocarbures dans les zones "
-    "industrialo-portuaires, sans que ces biens soient utilisés sur place.",
-    "L'échelle infra-départementale, dont celle des Territoires d'industrie, n'est pas "
-    "disponible : pour un territoire à cheval sur plusieurs départements, consultez chacun "
-    "d'eux.",
-    "Exportations FAB, importations CAF, hors matériel militaire ; valeurs en euros courants.",
-)
 
 
 def _widget_state(filters: Filters) -> dict[str, object]:
@@ -301,7 +290,7 @@ def provenance_banner(catalog: Catalog) -> None:
             icon=":material/verified:",
         )
     with st.expander("Précisions méthodologiques"):
-        st.markdown("\n".join(f"- {line}" for line in METHODOLOGY))
+        st.markdown("\n".join(f"- {md(line)}" for line in (*METHODOLOGY, METHODOLOGY_SCOPE)))
 
 
 def show_notices(notices: list[str]) -> None:

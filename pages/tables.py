@@ -17,14 +17,13 @@ so that a narrow screen never starts a line with the colon. ``unpublished_note``
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import exports, tables
+from core import exports, tables, texts
 from core.db import Catalog
 from core.filters import Filters
 from core.formatting import format_number
@@ -54,13 +53,11 @@ _CHROME_CSS = """<style>
   display: none !important;
 }
 </style>"""
-_SPACE_BEFORE_PUNCT = re.compile(r"[ \u202f]([:;?!])")
 
 
 def heading(text: str) -> str:
-    """French typography for a title: a no-break space before « : », « ; », « ? » and « ! »,
-    so that a narrow screen never starts a line with the punctuation."""
-    return _SPACE_BEFORE_PUNCT.sub(NBSP + r"\1", text)
+    """French typography for a title (``core.texts.title``)."""
+    return texts.title(text)
 
 
 def french_chrome() -> None:
