@@ -87,7 +87,7 @@ def test_csv_numbers_have_no_thousands_separator_and_never_an_exponent():
     [
         ("ratio", [0.774, 2.0], ["0,77", "2,00"]),
         ("index", [1.666_666, 0.0], ["1,67", "0,00"]),
-        ("tonnes", [1234.56, 0.04], ["1234,6", "0,0"]),
+        ("tonnes", [1234.56, 999.96, 0.04], ["1235", "1000,0", "0,0"]),
         ("per_kg", [1000.0, 5.5], ["1000,00", "5,50"]),
         ("int", [3, 12_000], ["3", "12000"]),
         ("eur", [12_148_600_000, -5], ["12148600000", "-5"]),
@@ -96,7 +96,7 @@ def test_csv_numbers_have_no_thousands_separator_and_never_an_exponent():
 def test_csv_of_each_numeric_kind(kind, values, expected):
     frame = pd.DataFrame({"x": values})
     lines = csv_lines(tables.Table(frame, {"x": kind}))
-    assert lines[1:3] == expected
+    assert lines[1 : 1 + len(values)] == expected
 
 
 @pytest.mark.parametrize(
@@ -210,7 +210,9 @@ def test_display_values_on_screen():
     assert tables.display_value(12_148_600_000, "eur") == f"12{NN}148{NN}600{NN}000\u00a0€"
     assert tables.display_value(0.0857, "pct1") == f"8,6{NN}%"
     assert tables.display_value(0.0209, "pct2") == f"2,09{NN}%"
-    assert tables.display_value(1234.56, "tonnes") == f"1{NN}234,6"
+    # Tonnes: whole from 1 000 t, one decimal below.
+    assert tables.display_value(1234.56, "tonnes") == f"1{NN}235"
+    assert tables.display_value(234.56, "tonnes") == "234,6"
     assert tables.display_value(5.5, "per_kg") == "5,50"
     assert tables.display_value(None, "meur") == "–"
     assert tables.display_value(float("nan"), "per_kg") == "–"
