@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from babel.numbers import format_decimal
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.formatting import (
     PLOTLY_SEPARATORS,
@@ -95,3 +98,21 @@ def test_year_spans_and_days():
 
 def test_plotly_separators_are_decimal_comma_and_narrow_space():
     assert f",{NN}" == PLOTLY_SEPARATORS
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.one_of(
+        st.floats(min_value=-1e13, max_value=1e13, allow_nan=False, allow_infinity=False),
+        st.integers(min_value=-(10**13), max_value=10**13),
+        st.decimals(min_value=-1000, max_value=1000, places=3).map(float),
+    ),
+    st.sampled_from([0, 1, 2]),
+)
+def test_format_number_rounds_and_groups_exactly_as_babel_does(value, decimals):
+    """The fast formatter and babel's CLDR fr_FR formatting agree on every number."""
+    expected = format_decimal(
+        abs(value), format="#,##0" + ("." + "0" * decimals if decimals else ""), locale="fr_FR"
+    )
+    got = format_number(value, decimals)
+    assert got.lstrip("\u2212") == expected
