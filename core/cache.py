@@ -18,6 +18,7 @@ import streamlit as st
 
 from core import fiche as fiche_doc
 from core import queries, queries_trends, store
+from core.charts import FrozenFigure
 from core.db import Build, Catalog, Database
 from core.filters import Filters
 
@@ -107,7 +108,28 @@ specialisation = cached(queries_trends.specialisation)
 compare = cached(queries_trends.compare, max_entries=32)
 default_comparison = cached(queries_trends.default_comparison)
 
-# Fiche territoriale: the document model and its two files, per territory and period.
-fiche = cached(fiche_doc.build_fiche, max_entries=16)
+# --- Figures: built once per (chart, filters, options), then drawn as frozen dicts ------------
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _figure(version: str, key: tuple, _make: Callable[[], object]) -> FrozenFigure:
+    return FrozenFigure(_make())
+
+
+def figure(key: tuple, make: Callable[[], object]) -> FrozenFigure:
+    """The figure ``make()`` builds, once per build and ``key`` (hashable: the chart's name, the
+    filters and every option it depends on); later runs reuse it without copying it."""
+    return _figure(build().version, key, make)
+
+
+# Fiche territoriale: the document model (kept as it is, not copied: it holds many figures)
+# and its two files, per territory and period.
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _fiche(version: str, territory: str, period: object, **options: object):
+    document = fiche_doc.build_fiche(_BUILDS[version], territory, period, **options)
+    return document
+
+
+def fiche(territory: str, period: object, **options: object):
+    pinned = build()
+    return _fiche(pinned.version, territory, period, **options)
 fiche_html = cached(fiche_doc.fiche_html, max_entries=4)  # ~5 MB each (plotly.js inlined)
 fiche_pdf = cached(fiche_doc.fiche_pdf, max_entries=8)

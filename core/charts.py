@@ -19,6 +19,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from core.formatting import PLOTLY_SEPARATORS, format_meur, format_number, format_percent
 from core.labels import wrap
@@ -47,11 +48,29 @@ LINE_SPACING = 1.3
 CHAR_EM = 0.53
 
 
+# plotly_white's layout only: a template object built once (passing the name copies and
+# validates the whole template, data defaults included, on every chart).
+_TEMPLATE = go.layout.Template(layout=pio.templates["plotly_white"].layout)
+
+
+class FrozenFigure(go.Figure):
+    """A finished figure kept as its plain dict. Streamlit calls ``to_dict()`` on every run, and
+    Plotly deep-copies the whole figure there (maps: their geometry): a frozen figure hands its
+    dict over as is. Read-only by contract: built once (``core.cache.figure``), drawn often."""
+
+    def __init__(self, figure: go.Figure) -> None:
+        super().__init__()
+        self._frozen = figure.to_dict()
+
+    def to_dict(self) -> dict:
+        return self._frozen
+
+
 def french_layout(fig: go.Figure, title: str | None = None, height: int | None = None) -> go.Figure:
     """Shared layout: French separators, sober template, title and legend placement."""
     fig.update_layout(
         separators=PLOTLY_SEPARATORS,
-        template="plotly_white",
+        template=_TEMPLATE,
         font={"family": FONT, "size": 13},
         title={"text": title, "x": 0, "xanchor": "left"} if title else None,
         margin={"l": 10, "r": 10, "t": 60 if title else 20, "b": 10},
@@ -242,7 +261,10 @@ def _in_view(table: pd.DataFrame, geojson: dict | None, view: str) -> pd.Series:
 
 
 def partner_map(
-    balance: PartnerBalance, geojson: dict | None = None, view: MapView = "monde"
+    balance: PartnerBalance,
+    geojson: dict | None = None,
+    view: MapView = "monde",
+    geojson_url: str | None = None,
 ) -> go.Figure:
     """Map of the balance by partner (diverging red–green around zero, M€), of the world or
     of Europe (``view``), where European partners are more than specks.
@@ -252,8 +274,11 @@ def partner_map(
     outlines are used, which the browser fetches from Plotly's CDN. The colour range stops at
     the second-largest balance among the countries in view, so that one dominant partner does
     not wash out all the others (its colour saturates; hovers and the table keep the exact
-    figures).
+    figures). ``geojson_url`` (the same outlines served by the app, ``core.geo.STATIC_URL``)
+    puts a link in the figure instead of the outlines, which the browser fetches once: the
+    figure shrinks from 450 kB to a few kB.
     """
+    outlines: dict | str | None = geojson_url or geojson
     if view not in MAP_RANGES:
         raise ValueError(f"unknown map view {view!r}")
     table = balance.table[balance.table["iso3"].fillna("").str.len() == 3]
@@ -274,7 +299,7 @@ def partner_map(
         if others:
             fig.add_trace(
                 go.Choropleth(
-                    geojson=geojson,
+                    geojson=outlines,
                     featureidkey="properties.iso3",
                     locations=others,
                     z=[0] * len(others),
@@ -312,7 +337,7 @@ def partner_map(
         name="Solde",
     )
     if geojson is not None:
-        trace.update(geojson=geojson, featureidkey="properties.iso3")
+        trace.update(geojson=outlines, featureidkey="properties.iso3")
     fig.add_trace(trace)
     lon_range, lat_range = MAP_RANGES[view]
     fig.update_geos(

@@ -970,6 +970,11 @@ def departement_map(
     return fig
 
 
+def has_insets(layers: MapLayers) -> bool:
+    """Whether ``departement_insets`` draws anything (Île-de-France or overseas shown)."""
+    return any(c in layers.values for c in (*geo_france.ILE_DE_FRANCE, *geo_france.OVERSEAS))
+
+
 def departement_insets(
     indicators: DeptIndicators,
     indicator: str,

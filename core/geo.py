@@ -84,6 +84,20 @@ def _iso3(numeric: str | None, name: str) -> str | None:
     return _ISO3_BY_NAME.get(name)
 
 
+# The outlines as the app serves them (Streamlit's static folder, ``static/`` beside Home.py):
+# a chart links to them instead of carrying them. ``python -m core.geo`` writes the file.
+STATIC_FILE = Path(__file__).resolve().parent.parent / "static" / "geo" / "monde.json"
+STATIC_URL = "app/static/geo/monde.json"  # relative: works under any base URL path
+
+
+def write_static() -> Path:
+    """Write ``STATIC_FILE`` from the shipped world outlines (deterministic)."""
+    STATIC_FILE.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(world_countries(), separators=(",", ":"), ensure_ascii=False)
+    STATIC_FILE.write_text(text, encoding="utf-8")
+    return STATIC_FILE
+
+
 @functools.lru_cache(maxsize=1)
 def world_countries() -> dict[str, Any]:
     """GeoJSON of the world's countries keyed by ``properties.iso3`` (cached, read once)."""
@@ -98,3 +112,7 @@ def world_countries() -> dict[str, Any]:
         feature["id"] = iso3
         kept.append(feature)
     return {"type": "FeatureCollection", "features": kept}
+
+
+if __name__ == "__main__":
+    print(write_static())

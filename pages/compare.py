@@ -151,11 +151,12 @@ with shared.guard():
 
     st.subheader("Chiffres clés")
     show_chart(
-        charts_trends.compare_kpis_chart(c, unpublished=marks),
+        lambda: charts_trends.compare_kpis_chart(c, unpublished=marks),
         "comparer",
         filters,
         name,
         key="cmp_kpis",
+        depends=(tuple(codes),),
         reading_key="exportations (violet) et importations (bleu) de chaque territoire sur une "
         "même échelle, en millions d'euros ; le losange donne le solde, vert en excédent, "
         "rouge en déficit.",
@@ -195,11 +196,12 @@ with shared.guard():
     ):
         st.subheader(heading(f"{title} : {flow_label}"))
         show_chart(
-            charts_trends.compare_shares_chart(c, what),
+            lambda what=what: charts_trends.compare_shares_chart(c, what),
             f"comparer-{'pays' if what == 'partners' else 'produits'}",
             filters,
             name,
             key=f"cmp_{what}",
+            depends=(tuple(codes),),
             reading_key=f"part de chaque {noun.lower()} dans les {flow_label} de chaque "
             f"territoire ; mêmes lignes, même ordre et même échelle dans chaque panneau (les "
             f"{filters.top} premiers de chaque territoire, réunis), le reste dans « Autres ».",

@@ -17,7 +17,7 @@ from core import fiche as fiche_doc
 from core.fiche.model import Block, Rich
 from core.labels import md
 from pages import shared
-from pages.tables import chart_config, french_chrome, heading
+from pages.tables import french_chrome, heading, show_chart
 
 HTML_MIME = "text/html"
 PDF_MIME = "application/pdf"
@@ -61,12 +61,8 @@ def show_block(block: Block, key: str, view: str, territory_name: str) -> None:
         show_key_figures(block)
     elif block.kind == "figure" and block.figure is not None:
         st.markdown(f"**{md(block.text)}**")
-        st.plotly_chart(
-            block.figure_for("page"),
-            key=key,
-            width="stretch",
-            config=chart_config(view, filters, territory_name),
-        )
+        # The document is cached as it is: its figures are frozen once per build and key.
+        show_chart(lambda: block.figure_for("page"), view, filters, territory_name, key=key)
         for line in block.items:
             st.markdown(f"**{md(line)}**")
 

@@ -76,7 +76,7 @@ with shared.guard():
     st.subheader(heading(f"{TITLES[flow].format(level=level_words)}, {md(name)} ({paren})"))
     caveat()
     show_chart(
-        charts.sankey(flows, label_width=LABEL_WIDTH),
+        lambda: charts.sankey(flows, label_width=LABEL_WIDTH),
         f"flux-{flow}-{filters.level}",
         filters,
         name,
@@ -117,7 +117,9 @@ with shared.guard():
                 place = "France entière" if code == "FR" else scope_name
                 st.markdown(f"**{md(SHORT_TITLES[flow])} ({level_words}), {md(place)} ({paren})**")
                 show_chart(
-                    charts.sankey(scope_flows, label_width=LABEL_WIDTH),
+                    lambda scope_flows=scope_flows: charts.sankey(
+                        scope_flows, label_width=LABEL_WIDTH
+                    ),
                     f"flux-{flow}-{filters.level}",
                     scope,
                     scope_name,

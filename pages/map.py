@@ -136,23 +136,24 @@ with shared.guard():
     left, right = st.columns([3, 2])
     with left:
         show_chart(
-            charts_trends.departement_map(ind, indicator, layers=layers),
+            lambda: charts_trends.departement_map(ind, indicator, layers=layers),
             view,
             filters,
             name,
             key="map_chart",
             config={"scrollZoom": False},
+            depends=(show_ti,),
         )
-    insets = charts_trends.departement_insets(ind, indicator, layers=layers)
-    if insets is not None:
+    if charts_trends.has_insets(layers):
         with right:
             show_chart(
-                insets,
+                lambda: charts_trends.departement_insets(ind, indicator, layers=layers),
                 f"{view}-encarts",
                 filters,
                 name,
                 key="map_insets",
                 config={"scrollZoom": False},
+                depends=(show_ti,),
             )
     scale_note = (
         "du rouge (déficit) au vert (excédent), blanc à l'équilibre"

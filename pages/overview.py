@@ -84,7 +84,7 @@ def charts(k) -> None:
     left, right = st.columns(2) if k.kind != "france" else (st.container(), None)
     with left:
         show_chart(
-            charts_trends.overview_flows_chart(t, marks),
+            lambda: charts_trends.overview_flows_chart(t, marks),
             "vue-d-ensemble-annees",
             filters,
             k.name,
@@ -104,7 +104,7 @@ def charts(k) -> None:
         parent = cache.trend(filters.with_(territory=parent_code))
         with right:
             show_chart(
-                charts_trends.overview_share_chart(t, parent, parent_phrase, marks),
+                lambda: charts_trends.overview_share_chart(t, parent, parent_phrase, marks),
                 "vue-d-ensemble-part",
                 filters,
                 k.name,

@@ -65,7 +65,7 @@ with shared.guard():
     )
     caveat()
     show_chart(
-        charts.partner_butterfly(balance),
+        lambda: charts.partner_butterfly(balance),
         view,
         filters,
         name,
@@ -84,7 +84,9 @@ with shared.guard():
     )
     map_view = page_choice("carte", "Carte", MAP_LABELS, "monde")
     show_chart(
-        charts.partner_map(balance, geojson=geo.world_countries(), view=map_view),
+        lambda: charts.partner_map(
+            balance, geojson=geo.world_countries(), geojson_url=geo.STATIC_URL, view=map_view
+        ),
         f"carte-{view}{'-europe' if map_view == 'europe' else ''}",
         filters,
         name,

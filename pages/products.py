@@ -52,7 +52,7 @@ with shared.guard():
     )
     caveat()
     show_chart(
-        charts.product_treemap(detail, level, unpublished=unpublished),
+        lambda: charts.product_treemap(detail, level, unpublished=unpublished),
         f"activites-{level}",
         filters,
         name,
@@ -74,7 +74,7 @@ with shared.guard():
         heading(f"Solde commercial par produit ({texts.LEVEL_WORDS[level]}), {md(name)} ({paren})")
     )
     show_chart(
-        charts.product_balance_bars(breakdown, top=filters.top),
+        lambda: charts.product_balance_bars(breakdown, top=filters.top),
         f"solde-produits-{level}",
         filters,
         name,

@@ -155,11 +155,12 @@ with shared.guard():
     where = "de France" if r.scope == "france" else f"de la région {r.scope_name}"
     name = catalog.territory_name(filters.territory)
     show_chart(
-        charts_trends.ranking_chart(r, indicator, notes=notes),
+        lambda: charts_trends.ranking_chart(r, indicator, notes=notes),
         f"classement-{indicator}",
         filters,
         name,
         key="ranking_chart",
+        depends=(scope,),
         reading_key=f"chaque barre est un département {where}, classé du plus grand au "
         f"plus petit selon « {label} »"
         + (" ; le département choisi est en orange." if r.selected else "."),

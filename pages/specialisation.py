@@ -85,7 +85,9 @@ with shared.guard():
         st.subheader(heading(f"{title} : {flow_label}"))
         noun = "produits" if by == "product" else "pays"
         show_chart(
-            charts_trends.specialisation_chart(spec, filters.flow, top=filters.top),
+            lambda spec=spec: charts_trends.specialisation_chart(
+                spec, filters.flow, top=filters.top
+            ),
             f"specialisation-{'produits' if by == 'product' else 'pays'}",
             filters,
             name,

@@ -23,7 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import exports, tables, texts
+from core import cache, exports, tables, texts
 from core.db import Catalog
 from core.filters import Filters
 from core.formatting import format_number
@@ -196,7 +196,7 @@ def chart_config(
 
 
 def show_chart(
-    fig: go.Figure,
+    fig: go.Figure | Callable[[], go.Figure],
     view: str,
     filters: Filters,
     territory_name: str,
@@ -205,10 +205,17 @@ def show_chart(
     territory: str | None = None,
     caption: str | None = None,
     config: dict | None = None,
+    depends: tuple = (),
 ) -> None:
     """The figure with its French toolbar and named PNG export, then its « Clé de lecture »
     (``reading_key``, Markdown) and an optional ``caption``. Every chart of the app goes
-    through here; ``config`` adds Plotly options (``{"scrollZoom": False}``)."""
+    through here; ``config`` adds Plotly options (``{"scrollZoom": False}``).
+
+    ``fig`` is best given as a function building the figure: it is then built once per
+    (``key``, filters, territory and ``depends``: every other option the figure depends on)
+    and drawn from the cache afterwards (``core.cache.figure``)."""
+    if callable(fig) and not isinstance(fig, go.Figure):
+        fig = cache.figure((key, view, filters, territory, *depends), fig)
     french_chrome()
     st.plotly_chart(
         fig,

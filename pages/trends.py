@@ -192,7 +192,7 @@ with shared.guard():
 
     st.subheader("Exportations, importations et solde par année")
     show_chart(
-        charts_trends.trend_chart(t, unpublished=year_marks),
+        lambda: charts_trends.trend_chart(t, unpublished=year_marks),
         "evolution",
         filters,
         t.name,
@@ -224,7 +224,7 @@ with shared.guard():
 
     st.subheader("Évolution sur un an")
     show_chart(
-        charts_trends.growth_chart(t),
+        lambda: charts_trends.growth_chart(t),
         "evolution-sur-un-an",
         filters,
         t.name,
@@ -236,7 +236,7 @@ with shared.guard():
 
     st.subheader("Évolution trimestrielle")
     show_chart(
-        charts_trends.quarterly_chart(t, unpublished=quarter_marks),
+        lambda: charts_trends.quarterly_chart(t, unpublished=quarter_marks),
         "evolution-trimestres",
         filters,
         t.name,
@@ -291,7 +291,7 @@ with shared.guard():
         st.subheader(heading(f"{heading_text} : {flow_label}"))
         flow_marks = sorted(lbl for lbl, flows in year_marks.items() if filters.flow in flows)
         show_chart(
-            charts_trends.breakdown_area(b),
+            lambda b=b: charts_trends.breakdown_area(b),
             view,
             filters,
             t.name,
@@ -317,7 +317,7 @@ with shared.guard():
         st.markdown(f"**Plus fortes hausses et baisses, {b.first_year}–{b.last_year}**")
         risers, fallers = b.movers(5)
         show_chart(
-            charts_trends.movers_chart(b),
+            lambda b=b: charts_trends.movers_chart(b),
             f"evolution-hausses-baisses-{'produits' if by == 'product' else 'pays'}",
             filters,
             t.name,

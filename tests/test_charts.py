@@ -6,6 +6,7 @@ imports 250 Mâ‚¬ (CN 120, US 80, BE 50), so the balances are DE +100, US 0, CN â
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -93,6 +94,16 @@ def test_map_colours_the_balance_and_greys_countries_without_trade(balance):
     assert main.colorscale[-1][1] == charts.POSITIVE_COLOR
     assert fig.layout.geo.visible is False  # no CDN outlines needed
     assert tuple(fig.layout.geo.lonaxis.range) == (-180, 180)
+
+
+def test_served_outlines_match_the_shipped_geometry_and_replace_it_in_the_figure(balance):
+    # static/geo/monde.json is what the browser fetches: it must be today's geometry.
+    assert json.loads(geo.STATIC_FILE.read_text(encoding="utf-8")) == geo.world_countries()
+    fig = charts.partner_map(balance, geojson=geo.world_countries(), geojson_url=geo.STATIC_URL)
+    assert [trace.geojson for trace in fig.data] == [geo.STATIC_URL, geo.STATIC_URL]
+    assert len(fig.to_json()) < 20_000  # a link, not 200 kB of outlines per view
+    values = dict(zip(fig.data[-1].locations, fig.data[-1].z, strict=True))
+    assert values == pytest.approx({"DEU": 100, "USA": 0, "CHN": -100, "BEL": -50})
 
 
 def test_europe_view_frames_europe_and_scales_colours_on_its_countries(balance):
