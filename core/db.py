@@ -32,6 +32,14 @@ from core.periods import Period
 # flat with many sessions (the hot blocks of a build are far smaller).
 MEMORY_LIMIT = os.environ.get("COMEX_DUCKDB_MEMORY", "384MB")
 THREADS = int(os.environ.get("COMEX_DUCKDB_THREADS", "2"))
+# Years of detail read into DuckDB's buffers when a build is opened (0: none). The first read
+# of a block costs several times a query on it (allocation and checksum), so without this the
+# first visitors of a fresh build pay it: about 150 MB for two years, within MEMORY_LIMIT.
+PREWARM_YEARS = int(os.environ.get("COMEX_PREWARM_YEARS", "2"))
+_PREWARM_TABLES = (  # most read first
+    "totals_dept", "trade_france_year", "trade_region_year", "trade_year",
+    "trade_france", "trade_region", "trade",
+)  # fmt: skip
 
 
 class DataUnavailable(RuntimeError):
@@ -107,6 +115,36 @@ class Build:
             ) from exc
         self._lock = threading.Lock()
         self._catalog: Catalog | None = None
+        # Set once the recent years are in DuckDB's buffers (at once when there is nothing to
+        # read); queries do not wait for it, benchmarks do.
+        self.warmed = threading.Event()
+        if PREWARM_YEARS > 0:
+            threading.Thread(target=self._prewarm, name="comex-prewarm", daemon=True).start()
+        else:
+            self.warmed.set()
+
+    def _prewarm(self) -> None:
+        """Read every column of the latest ``PREWARM_YEARS`` years of each table once, in the
+        background; a failure (a build removed under a test) only leaves the buffers cold."""
+        try:
+            cur = self.cursor()
+            try:
+                (latest,) = cur.execute("SELECT max(year) FROM slices").fetchone()
+                for table in _PREWARM_TABLES:
+                    if latest is None:
+                        break
+                    columns = [r[0] for r in cur.execute(f"DESCRIBE {table}").fetchall()]
+                    touched = ", ".join(f"max({c})" for c in columns)
+                    cur.execute(
+                        f"SELECT {touched} FROM {table} WHERE year > ?",  # noqa: S608 (own names)
+                        [int(latest) - PREWARM_YEARS],
+                    ).fetchall()
+            finally:
+                cur.close()
+        except Exception:  # noqa: BLE001, S110 (an optimisation: never fail a reader for it)
+            pass
+        finally:
+            self.warmed.set()
 
     def pin(self) -> Build:
         return self
@@ -301,6 +339,30 @@ class Catalog:
         return {
             str(code): tuple(str(v) for v in values)
             for code, *values in zip(frame[code_col], *columns, strict=True)
+        }
+
+    @functools.cache  # noqa: B019 (a catalog lives as long as its build)
+    def parent_of(self, level: str) -> dict[str, str]:
+        """CPF4 product code → its code at ``level`` (itself for CPF4): lets a query sum
+        products in Python rather than join the product table on every detail row."""
+        from core.filters import LEVEL_COLUMNS
+
+        column = LEVEL_COLUMNS[level][0]
+        return dict(zip(self.products["code"], self.products[column], strict=True))
+
+    @functools.cached_property
+    def dept_names(self) -> dict[str, str]:
+        return {code: name for code, (name, _) in self.departements.items()}
+
+    @functools.cached_property
+    def product_info(self) -> dict[str, tuple[str, str, str, str]]:
+        """CPF4 code → (label, A129 code, A38 code, A17 code)."""
+        p = self.products
+        return {
+            code: (label, a129, a38, a17)
+            for code, label, a129, a38, a17 in zip(
+                p["code"], p["label"], p["a129"], p["a38"], p["a17"], strict=True
+            )
         }
 
     @functools.cached_property

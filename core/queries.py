@@ -39,10 +39,11 @@ def _ratio(num: float | None, den: float | None) -> float | None:
     return num / den
 
 
-def _per_kg(value: pd.Series, mass: pd.Series) -> pd.Series:
+def _per_kg(value: np.ndarray, mass: np.ndarray) -> np.ndarray:
     """Euros per kilogram; NaN where the mass is zero or unknown (electricity, no mass)."""
-    mass = mass.astype("float64").replace(0, np.nan)
-    return value.astype("float64") / mass
+    mass = np.asarray(mass, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(mass > 0, np.asarray(value, dtype="float64") / mass, np.nan)
 
 
 def source(territory: str, period: Period) -> tuple[str, str, list]:
@@ -314,28 +315,33 @@ def partner_balance(db: Reader, f: Filters) -> PartnerBalance:
     main = ((_first_ranks(exports, codes) <= f.top) & (exports > 0)) | (
         (_first_ranks(imports, codes) <= f.top) & (imports > 0)
     )
+    # Columns in their final order as numpy arrays, then one DataFrame: a few hundred rows,
+    # where each pandas operation would cost more than the arithmetic.
     order = np.lexsort((codes.astype(str), -(imports + exports)))
+    codes, imports, exports = codes[order], imports[order], exports[order]
+    imports_kg, exports_kg = imports_kg[order], exports_kg[order]
+    attrs = [attrs[i] for i in order]
     table = pd.DataFrame(
         {
             "code": codes,
-            "name": [names.get(c, f"{c} (non déterminé)") for c in codes],
-            "iso3": [a[0] for a in attrs],
+            "name": np.array([names.get(c, f"{c} (non déterminé)") for c in codes], dtype=object),
+            "iso3": np.array([a[0] for a in attrs], dtype=object),
             "eu27": np.array([a[1] for a in attrs], dtype=bool),
-            "zone": [a[2] for a in attrs],
+            "zone": np.array([a[2] for a in attrs], dtype=object),
             "imports": imports,
             "exports": exports,
             "balance": exports - imports,
-            "coverage": coverage,
-            "share_imports": share_imports,
-            "share_exports": share_exports,
+            "coverage": coverage[order],
+            "share_imports": share_imports[order],
+            "share_exports": share_exports[order],
             "imports_kg": imports_kg,
             "exports_kg": exports_kg,
-            "main": main,
-        }
-    ).iloc[order]
-    table = table.reset_index(drop=True)
-    table["imports_per_kg"] = _per_kg(table["imports"], table["imports_kg"])
-    table["exports_per_kg"] = _per_kg(table["exports"], table["exports_kg"])
+            "main": main[order],
+            "imports_per_kg": _per_kg(imports, imports_kg),
+            "exports_per_kg": _per_kg(exports, exports_kg),
+        },
+        copy=False,
+    )
     return PartnerBalance(table, total_exports, total_imports, f.period)
 
 
@@ -383,26 +389,29 @@ def product_breakdown(db: Reader, f: Filters, level: str | None = None) -> Produ
     )
     parents = db.catalog().level_labels(level)
     total_imports, total_exports = int(imports.sum()), int(exports.sum())
+    # Sorted numpy columns, then one DataFrame (see partner_balance).
+    order = np.lexsort((codes.astype(str), -(imports + exports)))
+    codes, imports, exports = codes[order], imports[order], exports[order]
+    imports_kg, exports_kg = imports_kg[order], exports_kg[order]
     columns: dict[str, object] = {"code": codes}
     names = [parents[c] for c in codes]
     # Object columns even when nothing matches, so that callers can join labels as text.
     columns["label"] = np.array([n[0] for n in names], dtype=object)
     for i, name in enumerate(_PARENTS[level]):
         columns[name] = np.array([n[1 + i] for n in names], dtype=object)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        columns |= {
-            "imports": imports,
-            "exports": exports,
-            "imports_kg": imports_kg,
-            "exports_kg": exports_kg,
-            "balance": exports - imports,
-            "share_imports": imports / total_imports if total_imports else np.nan,
-            "share_exports": exports / total_exports if total_exports else np.nan,
-        }
-    order = np.lexsort((codes.astype(str), -(imports + exports)))
-    table = pd.DataFrame(columns).iloc[order].reset_index(drop=True)
-    table["imports_per_kg"] = _per_kg(table["imports"], table["imports_kg"])
-    table["exports_per_kg"] = _per_kg(table["exports"], table["exports_kg"])
+    nan = np.full(len(codes), np.nan)
+    columns |= {
+        "imports": imports,
+        "exports": exports,
+        "imports_kg": imports_kg,
+        "exports_kg": exports_kg,
+        "balance": exports - imports,
+        "share_imports": imports / total_imports if total_imports else nan,
+        "share_exports": exports / total_exports if total_exports else nan,
+        "imports_per_kg": _per_kg(imports, imports_kg),
+        "exports_per_kg": _per_kg(exports, exports_kg),
+    }
+    table = pd.DataFrame(columns, copy=False)
     return ProductBreakdown(level, table, total_exports, total_imports, f.period)
 
 
@@ -480,30 +489,38 @@ def sankey_flows(db: Reader, f: Filters, n_top_links: int = 5) -> SankeyFlows:
     labels = {f"P:{OTHERS}": OTHERS, f"C:{OTHERS}": OTHERS}
     labels |= {f"P:{p}": product_labels.get(p, (p,))[0] for p in top_products}
     labels |= {f"C:{c}": names.get(c, f"{c} (non déterminé)") for c in top_countries}
+    # At most (N + 1)² links: plain Python, then one DataFrame.
     records = []
     for cell in np.flatnonzero(sums > 0):
         p_id, c_id = p_ids[cell // width], c_ids[cell % width]
         src, target = (p_id, c_id) if f.flow == "export" else (c_id, p_id)
         records.append((src, target, int(round(sums[cell]))))
+    records.sort(key=lambda r: (-r[2], r[0], r[1]))
+    top_flags, named_seen = [], 0
+    for src, target, _ in records:
+        named = not src.endswith(OTHERS) and not target.endswith(OTHERS)
+        top_flags.append(named and named_seen < n_top_links)
+        named_seen += named
+    links = pd.DataFrame(
+        {
+            "source": np.array([r[0] for r in records], dtype=object),
+            "target": np.array([r[1] for r in records], dtype=object),
+            "source_label": np.array([labels[r[0]] for r in records], dtype=object),
+            "target_label": np.array([labels[r[1]] for r in records], dtype=object),
+            "value": np.array([r[2] for r in records], dtype="int64"),
+            "top": np.array(top_flags, dtype=bool),
+        },
+        copy=False,
+    )
 
-    links = pd.DataFrame(records, columns=["source", "target", "value"])
-    links = links.sort_values(["value", "source", "target"], ascending=[False, True, True])
-    links = links.reset_index(drop=True)
-    named = ~links["source"].str.endswith(OTHERS) & ~links["target"].str.endswith(OTHERS)
-    links["top"] = False
-    links.loc[links.index[named][:n_top_links], "top"] = True
-    links["source_label"] = links["source"].map(labels)
-    links["target_label"] = links["target"].map(labels)
-    links = links[["source", "target", "source_label", "target_label", "value", "top"]]
-
-    used = set(links["source"]) | set(links["target"])
+    used = {r[0] for r in records} | {r[1] for r in records}
     products_side = tuple(n for n in p_ids if n in used)
     countries_side = tuple(n for n in c_ids if n in used)
     left, right = (
         (products_side, countries_side) if f.flow == "export" else (countries_side, products_side)
     )
     return SankeyFlows(
-        f.flow, f.level, links, int(links["value"].sum()), left, right, labels, f.period
+        f.flow, f.level, links, sum(r[2] for r in records), left, right, labels, f.period
     )
 
 
@@ -557,40 +574,48 @@ def _rows_source(f: Filters) -> tuple[str, str, list, bool]:
 
 
 def _rows_sql(f: Filters, limit: int | None = None) -> tuple[str, list]:
-    """The labelled rows behind the filters, largest first: the rows are chosen (and cut to
-    ``limit``) on the detail table alone, then labelled, so a short grid does not label them
-    all."""
+    """The rows behind the filters, largest first (ties in a fixed order), cut to ``limit``:
+    the detail columns only, labelled by ``_label_rows``."""
     table, where, params, has_dept = _rows_source(f)
     keys = "t.dept, t.product, t.country" if has_dept else "t.product, t.country"
-    order = f"t.value_eur DESC, t.year, t.quarter, {keys}"
-    cut = ""
-    if limit is not None:
-        cut = f"ORDER BY {order} LIMIT ?"
-        params = [*params, int(limit)]
-    dept_cols = "t.dept, d.name AS dept_name," if has_dept else ""
-    dept_join = "JOIN departement d ON d.code = t.dept" if has_dept else ""
+    dept = "t.dept, " if has_dept else ""
     sql = f"""
-        SELECT t.year, t.quarter, t.flow, {dept_cols} t.product, p.label AS product_label,
-               p.a129, p.a38, p.a17, t.country,
-               coalesce(c.name_fr, t.country || ' (non déterminé)') AS country_name,
-               t.value_eur, t.mass_kg
-        FROM (SELECT * FROM {table} t WHERE {where} {cut}) t
-        {dept_join}
-        JOIN product p ON p.code = t.product
-        LEFT JOIN country c ON c.code = t.country
-        ORDER BY {order}
+        SELECT t.year, t.quarter, t.flow, {dept}t.product, t.country, t.value_eur, t.mass_kg
+        FROM {table} t WHERE {where}
+        ORDER BY t.value_eur DESC, t.year, t.quarter, {keys}
     """
+    if limit is not None:
+        sql += " LIMIT ?"
+        params = [*params, int(limit)]
     return sql, params
 
 
-def _rename_countries(db: Reader, f: Filters, rows: pd.DataFrame) -> pd.DataFrame:
-    """Partner names of the period's year (codes that changed meaning)."""
-    names = db.catalog().country_names(f.period.year)
-    if len(rows):
-        rows["country_name"] = [
-            names.get(c, n) for c, n in zip(rows["country"], rows["country_name"], strict=True)
-        ]
-    return rows
+def _label_rows(db: Reader, f: Filters, rows: pd.DataFrame) -> pd.DataFrame:
+    """The detail rows with their labels, in ``trade_rows``' columns: département name,
+    product label and parents, partner name of the period's year (codes missing from the
+    reference tables are labelled, never dropped). Labels come from the build's catalog,
+    looked up once per distinct code: cheaper than joining the tables in the query."""
+    catalog = db.catalog()
+    out: dict[str, object] = {c: rows[c] for c in ("year", "quarter", "flow")}
+    if "dept" in rows:
+        idx, depts = pd.factorize(rows["dept"])
+        out["dept"] = rows["dept"]
+        out["dept_name"] = np.array([catalog.dept_names.get(d) for d in depts], dtype=object)[idx]
+    idx, products = pd.factorize(rows["product"])
+    info = catalog.product_info
+    found = [info.get(p, (p, None, None, None)) for p in products]
+    out["product"] = rows["product"]
+    for i, column in enumerate(("product_label", "a129", "a38", "a17")):
+        out[column] = np.array([v[i] for v in found], dtype=object)[idx]
+    idx, countries = pd.factorize(rows["country"])
+    names = catalog.country_names(f.period.year)
+    out["country"] = rows["country"]
+    out["country_name"] = np.array(
+        [names.get(c, f"{c} (non déterminé)") for c in countries], dtype=object
+    )[idx]
+    out["value_eur"] = rows["value_eur"]
+    out["mass_kg"] = rows["mass_kg"]
+    return pd.DataFrame(out)
 
 
 def trade_rows(db: Reader, f: Filters, limit: int | None = None) -> pd.DataFrame:
@@ -599,14 +624,14 @@ def trade_rows(db: Reader, f: Filters, limit: int | None = None) -> pd.DataFrame
     A France-wide year is several hundred thousand rows: pages ask for a limited grid and read
     the full rows only to build a download.
     """
-    return _rename_countries(db, f, db.frame(*_rows_sql(f, limit)))
+    return _label_rows(db, f, db.frame(*_rows_sql(f, limit)))
 
 
 def trade_rows_batches(db: Reader, f: Filters, size: int = 100_000) -> Iterator[pd.DataFrame]:
     """``trade_rows`` in order, in DataFrames of at most ``size`` rows (for downloads)."""
     sql, params = _rows_sql(f)
     for batch in db.batches(sql, params, size):
-        yield _rename_countries(db, f, batch)
+        yield _label_rows(db, f, batch)
 
 
 @dataclass(frozen=True)
@@ -662,7 +687,11 @@ def trade_rows_grouped(db: Reader, f: Filters, by: str) -> pd.DataFrame:
         """,
         params,
     )
-    return _rename_countries(db, f, out) if by == "pays" else out
+    if by == "pays" and len(out):
+        # Partner names of the period's year (codes that changed meaning).
+        names = db.catalog().country_names(f.period.year)
+        out["country_name"] = out["country"].map(names).fillna(out["country_name"])
+    return out
 
 
 # --- Partner zone ----------------------------------------------------------------------------

@@ -117,36 +117,49 @@ class Trend:
         return float((1 + total) ** (1 / years) - 1)
 
 
+def _rate(current: float, previous: float | None) -> float:
+    """``current / previous − 1``; NaN where the previous value is zero or missing."""
+    return current / previous - 1 if previous else np.nan
+
+
 def trend(db: Reader, f: Filters) -> Trend:
     catalog = db.catalog()
     terr, params = territory_predicate(f.territory, "dept")
-    raw = db.frame(
+    rows = db.rows(
         f"""
-        SELECT year::INTEGER AS year, quarter::INTEGER AS quarter,
-               CAST(coalesce(sum(value_eur) FILTER (WHERE flow = 'export'), 0) AS BIGINT) AS exports,
-               CAST(coalesce(sum(value_eur) FILTER (WHERE flow = 'import'), 0) AS BIGINT) AS imports
+        SELECT year, quarter,
+               CAST(coalesce(sum(value_eur) FILTER (WHERE flow = 'export'), 0) AS BIGINT),
+               CAST(coalesce(sum(value_eur) FILTER (WHERE flow = 'import'), 0) AS BIGINT)
         FROM totals_dept
         WHERE {terr}
         GROUP BY year, quarter
         """,
         params,
     )
-    # Every loaded quarter appears, even one where the territory traded nothing.
-    quarters = pd.DataFrame(list(catalog.quarters), columns=["year", "quarter"])
-    q = quarters.merge(raw, on=["year", "quarter"], how="left").fillna(0)
-    q[["exports", "imports"]] = q[["exports", "imports"]].astype("int64")
-    q["balance"] = q["exports"] - q["imports"]
-    q["label"] = [f"T{qq} {y}" for y, qq in zip(q["year"], q["quarter"], strict=True)]
-    by_q = {(y, qq): (x, m) for y, qq, x, m in q[["year", "quarter", "exports", "imports"]]
-            .itertuples(index=False, name=None)}  # fmt: skip
-    prev = [by_q.get((y - 1, qq)) for y, qq in zip(q["year"], q["quarter"], strict=True)]
-    q["growth_exports"] = growth(q["exports"], pd.Series([p[0] if p else np.nan for p in prev]))
-    q["growth_imports"] = growth(q["imports"], pd.Series([p[1] if p else np.nan for p in prev]))
+    # Every loaded quarter appears, even one where the territory traded nothing. A few dozen
+    # rows: plain Python, then one DataFrame per table (pandas per row costs ten times more).
+    found = {(int(y), int(q)): (int(x), int(m)) for y, q, x, m in rows}
+    by_q = {key: found.get(key, (0, 0)) for key in catalog.quarters}
+    quarterly: dict[str, list] = {k: [] for k in (
+        "year", "quarter", "label", "exports", "imports", "balance", "growth_exports",
+        "growth_imports")}  # fmt: skip
+    for (year, qq), (x, m) in by_q.items():
+        prev = by_q.get((year - 1, qq))
+        quarterly["year"].append(year)
+        quarterly["quarter"].append(qq)
+        quarterly["label"].append(f"T{qq} {year}")
+        quarterly["exports"].append(x)
+        quarterly["imports"].append(m)
+        quarterly["balance"].append(x - m)
+        quarterly["growth_exports"].append(_rate(x, prev[0] if prev else None))
+        quarterly["growth_imports"].append(_rate(m, prev[1] if prev else None))
 
-    rows = []
+    table: dict[str, list] = {k: [] for k in (
+        "year", "label", "partial", "exports", "imports", "balance", "coverage",
+        "growth_exports", "growth_imports")}  # fmt: skip
     for year, period in sorted(catalog.year_periods.items()):
-        mine = q[q["year"] == year]
-        exports, imports = int(mine["exports"].sum()), int(mine["imports"].sum())
+        mine = [by_q[(year, qq)] for _, qq in period.quarters]
+        exports, imports = sum(x for x, _ in mine), sum(m for _, m in mine)
         # The same quarters a year earlier, when all loaded: never a whole year for a part.
         prev_quarters = [(year - 1, qq) for _, qq in period.quarters]
         if all(k in by_q for k in prev_quarters):
@@ -154,18 +167,36 @@ def trend(db: Reader, f: Filters) -> Trend:
             pm = sum(by_q[k][1] for k in prev_quarters)
         else:
             px = pm = None
-        rows.append((year, period.label, period.partial, exports, imports, px, pm))
-    table = pd.DataFrame(
-        rows, columns=["year", "label", "partial", "exports", "imports", "prev_x", "prev_m"]
+        table["year"].append(year)
+        table["label"].append(period.label)
+        table["partial"].append(period.partial)
+        table["exports"].append(exports)
+        table["imports"].append(imports)
+        table["balance"].append(exports - imports)
+        table["coverage"].append(exports / imports if imports else np.nan)
+        table["growth_exports"].append(_rate(exports, px))
+        table["growth_imports"].append(_rate(imports, pm))
+    return Trend(
+        f.territory,
+        catalog.territory_name(f.territory),
+        _frame(table, ints=("year", "exports", "imports", "balance"), bools=("partial",)),
+        _frame(quarterly, ints=("year", "quarter", "exports", "imports", "balance")),
     )
-    table["balance"] = table["exports"] - table["imports"]
-    table["coverage"] = table["exports"] / table["imports"].replace(0, np.nan)
-    table["growth_exports"] = growth(table["exports"], table["prev_x"].astype("float64"))
-    table["growth_imports"] = growth(table["imports"], table["prev_m"].astype("float64"))
-    table = table.drop(columns=["prev_x", "prev_m"])
-    q = q[["year", "quarter", "label", "exports", "imports", "balance", "growth_exports",
-           "growth_imports"]]  # fmt: skip
-    return Trend(f.territory, catalog.territory_name(f.territory), table, q)
+
+
+def _frame(columns: dict[str, list], ints: tuple = (), bools: tuple = ()) -> pd.DataFrame:
+    """A DataFrame from plain lists: int64, bool, float64 (NaN for missing) or text columns."""
+    out = {}
+    for name, values in columns.items():
+        if name in ints:
+            out[name] = np.array(values, dtype="int64")
+        elif name in bools:
+            out[name] = np.array(values, dtype=bool)
+        elif values and isinstance(values[0], str):
+            out[name] = np.array(values, dtype=object)
+        else:
+            out[name] = np.array(values, dtype="float64")
+    return pd.DataFrame(out, copy=False)
 
 
 # --- Trend by product or partner -----------------------------------------------------------
@@ -206,39 +237,44 @@ def trend_breakdown(db: Reader, f: Filters, by: str) -> TrendBreakdown:
     if not years:  # nothing but a partial year: show it rather than nothing
         years = [catalog.latest_year]
         partial = []
-    raw = _series(db, f, by, years)
     first, last = years[0], years[-1]
     previous = years[-2] if len(years) > 1 else None
-    # A few hundred rows at most: plain dicts are several times faster than a pandas pivot.
+    # A few hundred rows at most: plain Python, then one DataFrame per table (a pandas pivot
+    # and sort would cost several times the query).
     col = {year: i for i, year in enumerate(years)}
     wide: dict[str, list[int]] = {}
-    labels: dict[str, str] = {}
-    for year, code, label, value in raw[["year", "code", "label", "value"]].itertuples(
-        index=False, name=None
-    ):
-        if int(year) not in col:
-            continue
-        wide.setdefault(code, [0] * len(years))[col[int(year)]] += int(value)
-        labels.setdefault(code, str(label))
-    codes = list(wide)
+    for year, code, value in _series(db, f, by, years):
+        if year in col:
+            wide.setdefault(code, [0] * len(years))[col[year]] += value
+    if by == "product":
+        product_labels = catalog.level_labels(f.level)
+        labels = {c: product_labels.get(c, (c,))[0] for c in wide}
+    else:
+        names = catalog.country_names(last)
+        labels = {c: names.get(c, f"{c} (non déterminé)") for c in wide}
     prev_i = col[previous] if previous else None
+    codes = sorted(wide, key=lambda c: (-wide[c][-1], c))
+    first_v = np.array([wide[c][0] for c in codes], dtype="int64")
+    prev_v = np.array([wide[c][prev_i] if prev_i is not None else 0 for c in codes], dtype="int64")
+    last_v = np.array([wide[c][-1] for c in codes], dtype="int64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        growth_period = np.where(first_v > 0, last_v / first_v - 1, np.nan)
+        growth_year = np.where(prev_v > 0, last_v / prev_v - 1, np.nan)
     changes = pd.DataFrame(
         {
-            "code": codes,
-            "label": [labels[c] for c in codes],
-            "first": np.array([wide[c][0] for c in codes], dtype="int64"),
-            "previous": np.array(
-                [wide[c][prev_i] if prev_i is not None else 0 for c in codes], dtype="int64"
-            ),
-            "last": np.array([wide[c][-1] for c in codes], dtype="int64"),
-        }
+            "code": np.array(codes, dtype=object),
+            "label": np.array([labels[c] for c in codes], dtype=object),
+            "first": first_v,
+            "previous": prev_v,
+            "last": last_v,
+            "change": last_v - first_v,
+            "growth_period": growth_period,
+            "growth_year": growth_year,
+        },
+        copy=False,
     )
-    changes["change"] = changes["last"] - changes["first"]
-    changes["growth_period"] = growth(changes["last"], changes["first"])
-    changes["growth_year"] = growth(changes["last"], changes["previous"])
-    changes = changes.sort_values(["last", "code"], ascending=[False, True]).reset_index(drop=True)
 
-    top = [c for c in changes["code"].head(f.top) if sum(wide[c]) > 0]
+    top = [c for c in codes[: f.top] if sum(wide[c]) > 0]
     top_set = set(top)
     rest_codes = [c for c in codes if c not in top_set]
     rows = []
@@ -247,44 +283,46 @@ def trend_breakdown(db: Reader, f: Filters, by: str) -> TrendBreakdown:
             rows.append((year, code, labels[code], wide[code][i]))
         if rest_codes:
             rows.append((year, OTHERS, OTHERS, sum(wide[c][i] for c in rest_codes)))
-    series = pd.DataFrame(rows, columns=["year", "code", "label", "value"])
+    series = pd.DataFrame(
+        {
+            "year": np.array([r[0] for r in rows], dtype="int64"),
+            "code": np.array([r[1] for r in rows], dtype=object),
+            "label": np.array([r[2] for r in rows], dtype=object),
+            "value": np.array([r[3] for r in rows], dtype="int64"),
+        },
+        copy=False,
+    )
     return TrendBreakdown(
         by, f.flow, f.level, series, changes, first, last, partial[0] if partial else None
     )
 
 
-def _series(db: Reader, f: Filters, by: str, years: list[int]) -> pd.DataFrame:
-    """Some years of one flow of the territory by product or partner: year, code, label, value."""
+def _series(db: Reader, f: Filters, by: str, years: list[int]) -> list[tuple[int, str, int]]:
+    """Some years of one flow of the territory by product (at the level) or partner:
+    (year, code, value) rows."""
     source, terr, terr_params = _yearly_source(f.territory)
     sel, sel_params = f.selection_sql()
     if by == "product":
-        code_col, label_col = LEVEL_COLUMNS[f.level]  # KeyError for anything off the allowlist
-        return db.frame(
-            f"""
+        code_col = LEVEL_COLUMNS[f.level][0]  # KeyError for anything off the allowlist
+        sql = f"""
             WITH cells AS (  -- why: aggregate before the join, the detail table is large
                 SELECT year, product, sum(value_eur) AS v
                 FROM {source}
                 WHERE {terr} AND list_contains(?::INTEGER[], year) AND flow = ? AND {sel}
                 GROUP BY year, product
             )
-            SELECT year::INTEGER AS year, p.{code_col} AS code,
-                   any_value(p.{label_col}) AS label, CAST(sum(v) AS BIGINT) AS value
+            SELECT year::INTEGER, p.{code_col}, CAST(sum(v) AS BIGINT)
             FROM cells JOIN product p ON p.code = cells.product
             GROUP BY year, p.{code_col}
-            """,
-            [*terr_params, years, f.flow, *sel_params],
-        )
-    raw = db.frame(
-        f"""
-        SELECT year::INTEGER AS year, country AS code, CAST(sum(value_eur) AS BIGINT) AS value
-        FROM {source}
-        WHERE {terr} AND list_contains(?::INTEGER[], year) AND flow = ? AND {sel}
-        GROUP BY year, country
-        """,
-        [*terr_params, years, f.flow, *sel_params],
-    )
-    raw["label"] = country_labels(raw["code"], db.catalog(), years[-1])
-    return raw
+            """
+    else:
+        sql = f"""
+            SELECT year::INTEGER, country, CAST(sum(value_eur) AS BIGINT)
+            FROM {source}
+            WHERE {terr} AND list_contains(?::INTEGER[], year) AND flow = ? AND {sel}
+            GROUP BY year, country
+            """
+    return db.rows(sql, [*terr_params, years, f.flow, *sel_params])
 
 
 # --- Indicators of every département, rankings ---------------------------------------------
@@ -314,35 +352,55 @@ def departement_indicators(db: Reader, period: Period) -> DeptIndicators:
         prev_where, prev_params = prev.sql()
     else:
         prev_where, prev_params = "FALSE", []
-    raw = db.frame(
+    rows = db.rows(
         f"""
-        SELECT dept AS code,
+        SELECT dept,
                CAST(coalesce(sum(value_eur) FILTER (WHERE ({where}) AND flow = 'export'), 0)
-                    AS BIGINT) AS exports,
+                    AS BIGINT),
                CAST(coalesce(sum(value_eur) FILTER (WHERE ({where}) AND flow = 'import'), 0)
-                    AS BIGINT) AS imports,
-               CAST(sum(value_eur) FILTER (WHERE ({prev_where}) AND flow = 'export') AS BIGINT)
-                    AS prev_exports,
-               CAST(sum(value_eur) FILTER (WHERE ({prev_where}) AND flow = 'import') AS BIGINT)
-                    AS prev_imports
+                    AS BIGINT),
+               CAST(coalesce(sum(value_eur) FILTER (WHERE ({prev_where}) AND flow = 'export'), 0)
+                    AS BIGINT),
+               CAST(coalesce(sum(value_eur) FILTER (WHERE ({prev_where}) AND flow = 'import'), 0)
+                    AS BIGINT)
         FROM totals_dept
+        WHERE ({where}) OR ({prev_where})
         GROUP BY dept
         """,
-        [*params, *params, *prev_params, *prev_params],
+        [*params, *params, *prev_params, *prev_params, *params, *prev_params],
     )
-    depts = pd.DataFrame(
-        [(c, n, r, catalog.regions.get(r, r)) for c, (n, r) in catalog.departements.items()],
-        columns=["code", "name", "region", "region_name"],
-    )
-    table = depts.merge(raw, on="code", how="left")
-    table[["exports", "imports"]] = table[["exports", "imports"]].fillna(0).astype("int64")
+    # About a hundred départements: plain Python and numpy, one DataFrame at the end.
+    found = {code: values for code, *values in rows}
+    codes = list(catalog.departements)
+    sums = np.array([found.get(c, (0, 0, 0, 0)) for c in codes], dtype="int64").reshape(-1, 4)
+    exports, imports = sums[:, 0], sums[:, 1]
     if prev is not None:
         # A département that traded nothing the year before has 0, not an unknown value.
-        table[["prev_exports", "prev_imports"]] = table[["prev_exports", "prev_imports"]].fillna(0)
-    table["balance"] = table["exports"] - table["imports"]
-    table["coverage"] = table["exports"] / table["imports"].replace(0, np.nan)
-    table["growth_exports"] = growth(table["exports"], table["prev_exports"])
-    table["growth_imports"] = growth(table["imports"], table["prev_imports"])
+        prev_exports, prev_imports = sums[:, 2].astype("float64"), sums[:, 3].astype("float64")
+    else:
+        prev_exports = prev_imports = np.full(len(codes), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coverage = np.where(imports > 0, exports / np.where(imports > 0, imports, 1), np.nan)
+        growth_exports = np.where(prev_exports > 0, exports / prev_exports - 1, np.nan)
+        growth_imports = np.where(prev_imports > 0, imports / prev_imports - 1, np.nan)
+    regions = [catalog.departements[c][1] for c in codes]
+    table = pd.DataFrame(
+        {
+            "code": np.array(codes, dtype=object),
+            "name": np.array([catalog.departements[c][0] for c in codes], dtype=object),
+            "region": np.array(regions, dtype=object),
+            "region_name": np.array([catalog.regions.get(r, r) for r in regions], dtype=object),
+            "exports": exports,
+            "imports": imports,
+            "prev_exports": prev_exports,
+            "prev_imports": prev_imports,
+            "balance": exports - imports,
+            "coverage": coverage,
+            "growth_exports": growth_exports,
+            "growth_imports": growth_imports,
+        },
+        copy=False,
+    )
     return DeptIndicators(period, prev, table)
 
 
@@ -356,6 +414,16 @@ class Rankings:
     prev_period: Period | None
     selected: str | None  # the département highlighted, if the territory is one
     table: pd.DataFrame  # DeptIndicators columns + rank_<column> for each indicator
+
+
+def _competition_ranks(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """1 for the largest value, ties share the best rank (1, 2, 2, 4); <NA> where the value
+    is missing (as ``Series.rank(ascending=False, method="min")``, in numpy)."""
+    missing = np.isnan(values)
+    negated = -values[~missing]
+    ranks = np.zeros(len(values), dtype="int64")
+    ranks[~missing] = np.searchsorted(np.sort(negated), negated, side="left") + 1
+    return pd.arrays.IntegerArray(ranks, missing)
 
 
 def rankings(db: Database, f: Filters, scope: str) -> Rankings:
@@ -375,8 +443,7 @@ def rankings(db: Database, f: Filters, scope: str) -> Rankings:
         table = ind.table[ind.table["region"] == region].copy()
         scope_name = catalog.regions[region]
     for column, _, _ in INDICATORS.values():
-        ranks = table[column].rank(ascending=False, method="min")
-        table[f"rank_{column}"] = ranks.astype("Int64")
+        table[f"rank_{column}"] = _competition_ranks(table[column].to_numpy(dtype="float64"))
     selected = f.territory if f.kind == "departement" else None
     return Rankings(
         scope, scope_name, f.period, ind.prev_period, selected, table.reset_index(drop=True)
@@ -402,90 +469,75 @@ class Specialisation:
     total_imports: int
 
 
-def period_cells(
-    db: Reader, period: Period, territory: str, by: str, level: str
-) -> pd.DataFrame:
-    """One period of a territory by product (at ``level``) or partner, both flows:
-    code, label, flow, value."""
+def _cells_sql(territory: str, period: Period, by: str, level: str) -> tuple[str, list]:
+    """One period of a territory by product (at ``level``) or partner, both flows: a query
+    of (code, flow, value) rows."""
     if by not in BREAKDOWNS:
         raise ValueError(f"unexpected breakdown {by!r}")
     table, where, params = source(territory, period)
     if by == "product":
-        code_col, label_col = LEVEL_COLUMNS[level]  # KeyError for anything off the allowlist
-        raw = db.frame(
-            f"""
-            SELECT p.{code_col} AS code, any_value(p.{label_col}) AS label, flow,
-                   CAST(sum(value_eur) AS BIGINT) AS value
+        code_col = LEVEL_COLUMNS[level][0]  # KeyError for anything off the allowlist
+        return (
+            f"""SELECT p.{code_col}, flow, CAST(sum(value_eur) AS BIGINT)
             FROM {table} t JOIN product p ON p.code = t.product
-            WHERE {where}
-            GROUP BY p.{code_col}, flow
-            """,
+            WHERE {where} GROUP BY p.{code_col}, flow""",
             params,
         )
-    else:
-        raw = db.frame(
-            f"""
-            SELECT country AS code, flow, CAST(sum(value_eur) AS BIGINT) AS value
-            FROM {table}
-            WHERE {where}
-            GROUP BY country, flow
-            """,
-            params,
-        )
-        raw["label"] = country_labels(raw["code"], db.catalog(), period.year)
-    return raw[["code", "label", "flow", "value"]]
+    return (
+        f"""SELECT country, flow, CAST(sum(value_eur) AS BIGINT)
+        FROM {table} WHERE {where} GROUP BY country, flow""",
+        params,
+    )
 
 
 def specialisation(db: Reader, f: Filters, by: str) -> Specialisation:
     """Partner and product selections are ignored: shares compare whole territories."""
-    territory = period_cells(db, f.period, f.territory, by, f.level)
-    france = period_cells(db, f.period, "FR", by, f.level)
-    raw = france.rename(columns={"value": "fr"}).merge(
-        territory[["code", "flow", "value"]], on=["code", "flow"], how="left"
+    mine_sql, mine_params = _cells_sql(f.territory, f.period, by, f.level)
+    fr_sql, fr_params = _cells_sql("FR", f.period, by, f.level)
+    # One query for both (the territory's cells flagged true); a few hundred rows.
+    rows = db.rows(
+        f"SELECT true, * FROM ({mine_sql}) UNION ALL SELECT false, * FROM ({fr_sql})",
+        [*mine_params, *fr_params],
     )
-    raw["value"] = raw["value"].fillna(0).astype("int64")
-    # A few hundred rows at most: plain dicts are several times faster than a pandas pivot.
-    slot = {
-        ("export", "value"): 0,
-        ("export", "fr"): 1,
-        ("import", "value"): 2,
-        ("import", "fr"): 3,
-    }
+    slot = {("export", True): 0, ("export", False): 1, ("import", True): 2, ("import", False): 3}
     acc: dict[str, list[int]] = {}
-    labels: dict[str, str] = {}
-    for code, label, flow, fr, value in raw[["code", "label", "flow", "fr", "value"]].itertuples(
-        index=False, name=None
-    ):
-        row = acc.setdefault(code, [0, 0, 0, 0])
-        row[slot[(flow, "value")]] += int(value)
-        row[slot[(flow, "fr")]] += int(fr)
-        labels.setdefault(code, str(label))
-    codes = list(acc)
+    in_france = set()
+    for mine, code, flow, value in rows:
+        acc.setdefault(code, [0, 0, 0, 0])[slot[(flow, mine)]] += int(value)
+        if not mine:
+            in_france.add(code)
+    # France's codes (every territory's codes are among them): the shares' common ground.
+    acc = {c: v for c, v in acc.items() if c in in_france}
+    catalog = db.catalog()
+    if by == "product":
+        product_labels = catalog.level_labels(f.level)
+        label_of = {c: product_labels.get(c, (c,))[0] for c in acc}
+    else:
+        names = catalog.country_names(f.period.year)
+        label_of = {c: names.get(c, f"{c} (non déterminé)") for c in acc}
+    codes = sorted(acc, key=lambda c: (-(acc[c][0] + acc[c][2]), c))
     matrix = np.array([acc[c] for c in codes], dtype="int64").reshape(len(codes), 4)
-    table = pd.DataFrame({"code": codes, "label": [labels[c] for c in codes]})
+    columns: dict[str, object] = {
+        "code": np.array(codes, dtype=object),
+        "label": np.array([label_of[c] for c in codes], dtype=object),
+    }
     totals = {}
     for flow, col in (("export", "exports"), ("import", "imports")):
-        value = matrix[:, slot[(flow, "value")]]
-        fr = matrix[:, slot[(flow, "fr")]]
-        table[col] = value
+        value = matrix[:, slot[(flow, True)]]
+        fr = matrix[:, slot[(flow, False)]]
         total, fr_total = int(value.sum()), int(fr.sum())
         totals[col] = total
-        share = value / total if total else np.full(len(table), np.nan)
-        fr_share = fr / fr_total if fr_total else np.full(len(table), np.nan)
-        table[f"share_{col}"] = share
-        table[f"fr_share_{col}"] = fr_share
+        share = value / total if total else np.full(len(codes), np.nan)
+        fr_share = fr / fr_total if fr_total else np.full(len(codes), np.nan)
+        columns[col] = value
+        columns[f"share_{col}"] = share
+        columns[f"fr_share_{col}"] = fr_share
         with np.errstate(divide="ignore", invalid="ignore"):
-            table[f"index_{col}"] = np.where(fr_share > 0, share / fr_share, np.nan)
-    table = table.assign(_volume=table["exports"] + table["imports"])
-    table = table.sort_values(["_volume", "code"], ascending=[False, True]).drop(columns="_volume")
-    return Specialisation(
-        by,
-        f.level,
-        f.period,
-        table.reset_index(drop=True),
-        totals["exports"],
-        totals["imports"],
-    )
+            columns[f"index_{col}"] = np.where(fr_share > 0, share / fr_share, np.nan)
+    order = ["code", "label", "exports", "share_exports", "fr_share_exports", "index_exports",
+             "imports", "share_imports", "fr_share_imports", "index_imports"]  # fmt: skip
+    table = pd.DataFrame({k: columns[k] for k in order}, copy=False)
+    return Specialisation(by, f.level, f.period, table, totals["exports"], totals["imports"])
 
 
 # --- Comparison of 2 to 4 territories ------------------------------------------------------
@@ -511,14 +563,18 @@ class Comparison:
 
 def compare(db: Reader, f: Filters, codes: tuple[str, ...]) -> Comparison:
     catalog = db.catalog()
-    ind = departement_indicators(db, f.period).table.set_index("code")
+    ind = departement_indicators(db, f.period).table
+    sums = dict(zip(ind["code"], zip(
+        ind["exports"].tolist(), ind["imports"].tolist(),
+        ind["prev_exports"].tolist(), ind["prev_imports"].tolist(), strict=True,
+    ), strict=True))  # fmt: skip
     rows = []
     for code in codes:
-        sub = ind.loc[catalog.members(code)]
-        exports, imports = int(sub["exports"].sum()), int(sub["imports"].sum())
+        mine = [sums[c] for c in catalog.members(code)]
+        exports, imports = sum(m[0] for m in mine), sum(m[1] for m in mine)
         gx = gi = None
-        if sub["prev_exports"].notna().any():
-            px, pi = int(sub["prev_exports"].sum()), int(sub["prev_imports"].sum())
+        if any(m[2] == m[2] for m in mine):  # a previous period is loaded (not NaN)
+            px, pi = int(sum(m[2] for m in mine)), int(sum(m[3] for m in mine))
             gx = exports / px - 1 if px else None
             gi = imports / pi - 1 if pi else None
         rows.append(
@@ -541,23 +597,21 @@ def compare(db: Reader, f: Filters, codes: tuple[str, ...]) -> Comparison:
         ],
     )  # fmt: skip
 
-    cells = _territory_cells(db, f, codes)
     partners: dict[str, dict[str, int]] = {code: {} for code in codes}
     products: dict[str, dict[str, int]] = {code: {} for code in codes}
+    parent = catalog.parent_of(f.level)
+    for territory, by, key, value in _territory_cells(db, f, codes):
+        if by == "partner":
+            out, k = partners[territory], key
+        else:
+            out, k = products[territory], parent.get(key, key)
+        out[k] = out.get(k, 0) + int(value)
     # Labels per breakdown: partner and product codes overlap (CL is Chile and "Matériels de
     # transport", CA Canada and the food industries).
-    labels: dict[str, dict[str, str]] = {"partner": {}, "product": {}}
-    for by, out in (("partner", partners), ("product", products)):
-        mine = cells[cells["by"] == by]
-        for terr, key, label, value in zip(
-            mine["territory"].tolist(),
-            mine["code"].tolist(),
-            mine["label"].tolist(),
-            mine["value"].tolist(),
-            strict=True,
-        ):
-            labels[by].setdefault(key, str(label))
-            out[terr][key] = out[terr].get(key, 0) + int(value)
+    names = catalog.country_names(f.period.year)
+    product_labels = catalog.level_labels(f.level)
+    partner_labels = {k: names.get(k, f"{k} (non déterminé)") for s in partners.values() for k in s}
+    level_labels = {k: product_labels.get(k, (k,))[0] for s in products.values() for k in s}
     return Comparison(
         codes=codes,
         names=tuple(catalog.territory_name(c) for c in codes),
@@ -565,49 +619,30 @@ def compare(db: Reader, f: Filters, codes: tuple[str, ...]) -> Comparison:
         flow=f.flow,
         level=f.level,
         kpis=kpis,
-        partners=_aligned(partners, labels["partner"], catalog, f.top),
-        products=_aligned(products, labels["product"], catalog, f.top),
+        partners=_aligned(partners, partner_labels, catalog, f.top),
+        products=_aligned(products, level_labels, catalog, f.top),
     )
 
 
-def _territory_cells(db: Reader, f: Filters, codes: tuple[str, ...]) -> pd.DataFrame:
-    """One period and flow of the compared territories by partner and by product (at the
-    level), with the partner and product selections, each territory read from the detail table
-    of its level, in one query: by, territory, code, label, value."""
+def _territory_cells(
+    db: Reader, f: Filters, codes: tuple[str, ...]
+) -> list[tuple[str, str, str, int]]:
+    """One period and flow of the compared territories, with the partner and product
+    selections, each territory read from the detail table of its level, in one query:
+    (territory, "partner", country, value) and (territory, "product", CPF4 code, value) rows.
+    Products are summed to the level by the caller: a join on every detail row would cost
+    more than the aggregates."""
     sel, sel_params = f.selection_sql()
-    code_col, label_col = LEVEL_COLUMNS[f.level]
     parts, params = [], []
     for code in codes:
         table, where, where_params = source(code, f.period)
-        parts.append(
-            f"""SELECT ?::VARCHAR AS territory, country, product, value_eur
-            FROM {table} WHERE {where} AND flow = ? AND {sel}"""
-        )
-        params += [code, *where_params, f.flow, *sel_params]
-    cells = db.frame(
-        f"""
-        WITH cells AS MATERIALIZED (
-            SELECT territory, country, product, sum(value_eur) AS v
-            FROM ({" UNION ALL ".join(parts)})
-            GROUP BY territory, country, product
-        )
-        SELECT 'partner' AS by, territory, country AS code, NULL AS label,
-               CAST(sum(v) AS BIGINT) AS value
-        FROM cells
-        GROUP BY territory, country
-        UNION ALL
-        SELECT 'product', territory, p.{code_col}, any_value(p.{label_col}),
-               CAST(sum(v) AS BIGINT)
-        FROM cells JOIN product p ON p.code = cells.product
-        GROUP BY territory, p.{code_col}
-        """,
-        params,
-    )
-    partner = cells["by"] == "partner"
-    cells.loc[partner, "label"] = country_labels(
-        cells.loc[partner, "code"], db.catalog(), f.period.year
-    )
-    return cells
+        for by, key in (("partner", "country"), ("product", "product")):
+            parts.append(
+                f"""SELECT ?::VARCHAR, '{by}', {key}, CAST(sum(value_eur) AS BIGINT)
+                FROM {table} WHERE {where} AND flow = ? AND {sel} GROUP BY {key}"""
+            )
+            params += [code, *where_params, f.flow, *sel_params]
+    return db.rows(" UNION ALL ".join(parts), params)
 
 
 def _aligned(
@@ -633,11 +668,21 @@ def _aligned(
             shown += value
             rows.append((code, name, k, labels.get(k, k), value, total))
         rows.append((code, name, OTHERS, OTHERS, total - shown, total))
-    out = pd.DataFrame(
-        rows, columns=["territory", "territory_name", "code", "label", "value", "total"]
+    value = np.array([r[4] for r in rows], dtype="int64")
+    total = np.array([r[5] for r in rows], dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(total > 0, value / total, np.nan)
+    return pd.DataFrame(
+        {
+            "territory": np.array([r[0] for r in rows], dtype=object),
+            "territory_name": np.array([r[1] for r in rows], dtype=object),
+            "code": np.array([r[2] for r in rows], dtype=object),
+            "label": np.array([r[3] for r in rows], dtype=object),
+            "value": value,
+            "share": share,
+        },
+        copy=False,
     )
-    out["share"] = out["value"] / out["total"].replace(0, np.nan)
-    return out.drop(columns="total")
 
 
 def default_comparison(db: Reader, f: Filters) -> tuple[str, ...]:

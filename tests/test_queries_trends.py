@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core import queries_trends as q
 from core.db import Database
@@ -323,18 +326,21 @@ def test_specialisation_of_a_partial_year(quarters_db):
     assert t["share_imports"].isna().all()  # Monaco imports nothing: no share
 
 
-def test_period_cells_of_france_by_product(db):
-    cells = q.period_cells(db, Y2024, "FR", "product", "A38")
-    got = {(c, fl): v // M for c, fl, v in cells[["code", "flow", "value"]].itertuples(
-        index=False, name=None)}  # fmt: skip
+def test_france_cells_by_product_behind_every_specialisation(db):
+    # France against itself: its own cells by A38 product and flow, every index 1.
+    s = q.specialisation(db, f("FR", Y2024, level="A38"), "product")
+    got = {}
+    for code, x, m in s.table[["code", "exports", "imports"]].itertuples(index=False, name=None):
+        got |= {(code, "export"): x // M, (code, "import"): m // M}
     assert got == {
         ("CF", "export"): 450, ("CL", "export"): 250, ("CA", "export"): 300,
         ("CA", "import"): 400, ("CF", "import"): 100, ("CL", "import"): 100,
     }  # fmt: skip
+    assert (s.table["index_exports"] == 1).all() and (s.table["index_imports"] == 1).all()
     with pytest.raises(ValueError):
-        q.period_cells(db, Y2024, "FR", "dept", "A38")
+        q.specialisation(db, f("FR", Y2024), "dept")
     with pytest.raises(KeyError):
-        q.period_cells(db, Y2024, "FR", "product", "label; --")
+        q.specialisation(db, f("FR", Y2024).with_(level="label; --"), "product")
 
 
 # --- Comparison ------------------------------------------------------------------------------
@@ -455,3 +461,13 @@ def test_growth_and_country_labels_helpers(labels_db):
         "Yougoslavie", "Saba", "ZZ (non déterminé)"
     ]  # fmt: skip
     assert q.country_labels(codes, catalog, 2024).tolist()[:2] == ["Kosovo", "Serbie"]
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(-5, 5).map(float)), max_size=30))
+def test_competition_ranks_match_pandas_min_rank(values):
+    from core.queries_trends import _competition_ranks
+
+    series = pd.Series([np.nan if v is None else v for v in values], dtype="float64")
+    expected = series.rank(ascending=False, method="min").astype("Int64")
+    got = pd.Series(_competition_ranks(series.to_numpy()), dtype="Int64")
+    pd.testing.assert_series_equal(got, expected, check_names=False)
