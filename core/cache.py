@@ -108,6 +108,7 @@ specialisation = cached(queries_trends.specialisation)
 compare = cached(queries_trends.compare, max_entries=32)
 default_comparison = cached(queries_trends.default_comparison)
 
+
 # --- Figures: built once per (chart, filters, options), then drawn as frozen dicts ------------
 @st.cache_resource(max_entries=256, show_spinner=False)
 def _figure(version: str, key: tuple, _make: Callable[[], object]) -> FrozenFigure:
@@ -131,5 +132,7 @@ def _fiche(version: str, territory: str, period: object, **options: object):
 def fiche(territory: str, period: object, **options: object):
     pinned = build()
     return _fiche(pinned.version, territory, period, **options)
+
+
 fiche_html = cached(fiche_doc.fiche_html, max_entries=4)  # ~5 MB each (plotly.js inlined)
 fiche_pdf = cached(fiche_doc.fiche_pdf, max_entries=8)

@@ -260,7 +260,6 @@ PARTNER_SHOCKS = {
 }
 
 
-
 # --- CPF4 products, quarters and mass -------------------------------------------------------
 # Relative weights of some CPF4 products within their A129 parent (others draw their weight at
 # random), and département tilts that make local specialities recognisable at the finest level.
@@ -653,7 +652,9 @@ class Finer:
         index = {code: i for i, code in enumerate(shape.cpf4)}
         for code, w in CPF4_WEIGHTS.items():
             if code in index:
-                weight[index[code]] = w * weight[shape.cpf4_parent == shape.cpf4_parent[index[code]]].mean()
+                weight[index[code]] = (
+                    w * weight[shape.cpf4_parent == shape.cpf4_parent[index[code]]].mean()
+                )
         by_parent = np.argsort(shape.cpf4_parent, kind="stable")
         count = np.bincount(shape.cpf4_parent, minlength=len(shape.a129))
         first = np.cumsum(count) - count
@@ -675,9 +676,10 @@ def detail(cells: Cells, shape: Shape, finer: Finer, rng: np.random.Generator) -
     # 1. CPF4 children: every (cell, child) pair, the k largest Gumbel keys kept.
     n_children = finer.count[cells.a129]
     cell_of_pair = np.repeat(np.arange(n), n_children)
-    child = finer.by_parent[np.repeat(finer.first[cells.a129], n_children) + (
-        np.arange(len(cell_of_pair)) - np.repeat(np.cumsum(n_children) - n_children, n_children)
-    )]
+    child = finer.by_parent[
+        np.repeat(finer.first[cells.a129], n_children)
+        + (np.arange(len(cell_of_pair)) - np.repeat(np.cumsum(n_children) - n_children, n_children))
+    ]
     w = finer.weight[child].copy()
     if finer.dept_tilt:
         for (d, c), m in finer.dept_tilt.items():
@@ -743,9 +745,7 @@ def generate_chunks(ref: Reference) -> Iterator[pa.Table]:
 
 def generate(ref: Reference) -> pa.Table:
     """All trade rows in one Arrow table (strings decoded)."""
-    return pa.concat_tables(
-        [c.cast(build.TRADE_SCHEMA) for c in generate_chunks(ref)]
-    )
+    return pa.concat_tables([c.cast(build.TRADE_SCHEMA) for c in generate_chunks(ref)])
 
 
 # Calibration figures the seeds do not publish: the demo chooses a value, and every page that
@@ -833,7 +833,9 @@ def official_lines(table: pa.Table, shape: Shape, ref: Reference) -> Iterator[st
         )
 
 
-def write_official(out_dir: Path, years: Iterable[int] | None = None, crlf: bool = True) -> list[Path]:
+def write_official(
+    out_dir: Path, years: Iterable[int] | None = None, crlf: bool = True
+) -> list[Path]:
     """Write the demonstration data in the customs' layout: one ZIP per year holding
     ``<year>_CPF4PAYSE.txt`` (exports) and ``<year>_CPF4PAYSI.txt`` (imports)."""
     ref = Reference.load()

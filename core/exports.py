@@ -118,4 +118,3 @@ async def download_response(request):  # a Starlette endpoint (see Home.py)
             status_code=404,
         )
     return FileResponse(export.path, media_type=export.mime, filename=export.filename)
-

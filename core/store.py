@@ -29,6 +29,7 @@ LINK_NAME = "comex.duckdb"
 PREVIOUS_NAME = "comex.previous.duckdb"
 KEEP_BUILDS = 4
 
+
 def data_dir() -> Path:
     return Path(os.environ.get("COMEX_DATA_DIR", ROOT / "data"))
 

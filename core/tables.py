@@ -198,7 +198,9 @@ def to_xlsx_parts(parts: Iterable[Table], sheet: str = "Données") -> bytes:
     return buffer.getvalue()
 
 
-def write_xlsx(parts: Iterable[Table], target: str | Path | BinaryIO, sheet: str = "Données") -> int:
+def write_xlsx(
+    parts: Iterable[Table], target: str | Path | BinaryIO, sheet: str = "Données"
+) -> int:
     """Write consecutive parts of one table (same columns) as one sheet to ``target`` (a path
     or a binary file), streaming row by row; returns the number of data rows written."""
     parts = iter(parts)
@@ -539,6 +541,5 @@ def grouped_rows_table(rows: pd.DataFrame, by: str, view: str | None = None) -> 
             "Nombre de lignes": "int",
         },
         view or f"donnees-par-{by}",
-        "Valeurs en euros courants, masses en tonnes, sommes des lignes correspondant aux "
-        "filtres.",
+        "Valeurs en euros courants, masses en tonnes, sommes des lignes correspondant aux filtres.",
     )

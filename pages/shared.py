@@ -65,8 +65,6 @@ def history_navigation() -> bool:
     return bool(ctx is not None and getattr(ctx, "is_history_navigation", False))
 
 
-
-
 def _widget_state(filters: Filters) -> dict[str, object]:
     state: dict[str, object] = {}
     for field, key in _WIDGETS.items():

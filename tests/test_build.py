@@ -312,9 +312,7 @@ def test_a_build_on_top_keeps_slices_as_they_were_and_equals_a_build_from_scratc
                            (2024, 2, "export", 1, 9 * M, "nouveau.zip")]  # fmt: skip
     assert len(slices) == 10
     # The unknown partner of the new rows gets its labelled row.
-    assert rows(con, "SELECT name_fr FROM a.country WHERE code = 'ZZ'") == [
-        ("ZZ (non déterminé)",)
-    ]
+    assert rows(con, "SELECT name_fr FROM a.country WHERE code = 'ZZ'") == [("ZZ (non déterminé)",)]
     # 2023 exports: 93 sums its four quarters (10 + 20 + 30 + 40).
     assert rows(con, "SELECT value_eur FROM a.trade_year WHERE year = 2023 AND flow = 'export' "
                 "AND dept = '93'") == [(100 * M,)]  # fmt: skip

@@ -91,9 +91,8 @@ def base_of(current: Path | None, keep: pd.DataFrame | None) -> Base | None:
         finally:
             con.close()
     slices = frozenset(
-        (int(y), int(q), str(f)) for y, q, f in keep[["year", "quarter", "flow"]].itertuples(
-            index=False, name=None
-        )
+        (int(y), int(q), str(f))
+        for y, q, f in keep[["year", "quarter", "flow"]].itertuples(index=False, name=None)
     )
     return Base(current, slices)
 

@@ -116,9 +116,7 @@ def load_trade(
         base = base_of(
             current.path if current is not None and current.official else None, plan.keep
         )
-        path = write_and_publish(
-            "official", build_ref, rows_fill(rows), metadata, progress, base
-        )
+        path = write_and_publish("official", build_ref, rows_fill(rows), metadata, progress, base)
     report.build = str(path)
     report.seconds = time.perf_counter() - started
     return report
