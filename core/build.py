@@ -7,15 +7,20 @@ The canonical trade rows (``TRADE_SCHEMA``) are those of the customs' regional f
 in kilograms (NULL when a source has none). A writer fills a staging table in any order
 (``fill``); ``write_build`` then stores them sorted, with the derived tables every view reads:
 
-- ``trade``: the detail, sorted on (year, quarter, flow, dept) with small row groups: a slice
-  (year, quarter, flow) is a contiguous range, and one département's quarter a few blocks in it
-  that DuckDB reads alone; a load copies the slices it keeps as they are (``Base``);
+- ``trade``: the detail with each département's région, sorted on (year, quarter, flow,
+  region, dept) with small row groups: a slice (year, quarter, flow) is a contiguous range,
+  and one région's or département's quarter a few blocks in it that DuckDB reads alone; a load
+  copies the slices it keeps as they are (``Base``);
 - ``trade_region`` and ``trade_france``: the same detail summed over the départements of each
   région and of France, so that a région or France view never scans the départements' rows;
 - ``trade_year``, ``trade_region_year``, ``trade_france_year``: the three summed over the
   quarters of each year (about three times fewer rows), which whole-year views read;
 - ``totals_dept``: one row per (year, quarter, flow, département) for key figures, ranks, maps
   and trends;
+- ``region_partners``, ``region_products``, ``france_partners``, ``france_products``: the
+  régions' and France's quarters summed over products (by partner) or over partners (by
+  product), a few hundred thousand rows at most, for the views of a région or France that
+  need only one of the two;
 - ``slices``: one row per (year, quarter, flow) with its rows, value, fingerprint and source
   files: what the load report and the provenance banner say, and what a newer file replaces;
 - ``metadata``: where the figures come from.
@@ -236,10 +241,13 @@ def arrow_fill(table: pa.Table | pa.RecordBatchReader, source: str) -> Fill:
 # slices it keeps as they are, and a territory is a narrow range within it for the zone maps.
 _VALUE = "CAST(sum(value_eur) AS BIGINT) AS value_eur, CAST(sum(mass_kg) AS BIGINT) AS mass_kg"
 QUARTERLY = (
-    ("trade_region", "trade", "JOIN departement d ON d.code = t.dept",
-     "d.region, t.product, t.country", "region"),
+    ("trade_region", "trade", "", "t.region, t.product, t.country", "region"),
     ("trade_france", "trade_region", "", "t.product, t.country", None),
     ("totals_dept", "trade", "", "t.dept", "dept"),
+    ("region_partners", "trade_region", "", "t.region, t.country", "region"),
+    ("region_products", "trade_region", "", "t.region, t.product", "region"),
+    ("france_partners", "trade_france", "", "t.country", None),
+    ("france_products", "trade_france", "", "t.product", None),
 )  # fmt: skip
 # The yearly tables: name, keys beyond (year, flow), quarterly source, sort key.
 YEARLY = (
@@ -249,6 +257,14 @@ YEARLY = (
 )  # fmt: skip
 _SLICE = "year = ? AND quarter = ? AND flow = ?"
 _TRADE = "year, quarter, flow, dept, product, country, value_eur, mass_kg"
+# ``trade`` also carries each département's région and is sorted on it before the
+# département: a région's rows are one contiguous range of a slice, which the zone maps skip to
+# (its départements' codes are scattered: Auvergne-Rhône-Alpes is 01, 03, 07… 74).
+_TRADE_SORTED = (
+    f"SELECT s.{_TRADE.replace(', ', ', s.')}, d.region FROM {{source}} s "
+    "LEFT JOIN departement d ON d.code = s.dept "
+    "ORDER BY s.year, s.quarter, s.flow, d.region, s.dept"
+)
 
 
 def _finalize(
@@ -331,10 +347,7 @@ def _quarterly(con: duckdb.DuckDBPyConnection, kept: list[tuple[int, int, str]])
     table is then appended slice by slice in time order, kept slices copied from ``base``."""
     new = "new_" if kept else ""
     kind = "TEMP TABLE" if kept else "TABLE"
-    con.execute(
-        f"CREATE {kind} {new}trade AS SELECT {_TRADE} FROM staging "
-        "ORDER BY year, quarter, flow, dept"
-    )
+    con.execute(f"CREATE {kind} {new}trade AS " + _TRADE_SORTED.format(source="staging"))
     con.execute("DROP TABLE staging")
     for table, parent, join, columns, key in QUARTERLY:
         order = "year, quarter, flow" + (f", {key}" if key else "")
@@ -350,15 +363,37 @@ def _quarterly(con: duckdb.DuckDBPyConnection, kept: list[tuple[int, int, str]])
         (int(y), int(q), str(f))
         for y, q, f in con.execute("SELECT year, quarter, flow FROM slices").fetchall()
     ]
-    for table in ["trade", *(t for t, *_ in QUARTERLY)]:
+    derived = {t: (parent, join, columns, key) for t, parent, join, columns, key in QUARTERLY}
+    in_base = {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'base'").fetchall()}  # fmt: skip
+    for table in ["trade", *derived]:
         con.execute(f"CREATE TABLE {table} AS SELECT * FROM new_{table} LIMIT 0")
-        columns = ", ".join(r[0] for r in con.execute(f"DESCRIBE new_{table}").fetchall())
+        columns = ", ".join(_columns(con, f"new_{table}"))
+        # Builds written by an earlier version: ``trade`` without its région gets it from the
+        # join (and its order); a derived table they lack is summed from its parent, already
+        # complete here (parents come first in QUARTERLY).
+        old_trade = table == "trade" and "region" not in _columns(con, "base.trade")
         for y, q, f in slices:
-            source = f"base.{table}" if (y, q, f) in keep else f"new_{table}"
-            con.execute(
-                f"INSERT INTO {table} SELECT {columns} FROM {source} WHERE {_SLICE}", [y, q, f]
-            )
+            if (y, q, f) not in keep:
+                select = f"SELECT {columns} FROM new_{table} WHERE {_SLICE}"
+            elif old_trade:
+                select = _TRADE_SORTED.format(source=f"(SELECT * FROM base.trade WHERE {_SLICE})")
+            elif table in in_base:
+                select = f"SELECT {columns} FROM base.{table} WHERE {_SLICE}"
+            else:
+                parent, join, keys, key = derived[table]
+                order = "year, quarter, flow" + (f", {key}" if key else "")
+                select = (
+                    f"SELECT t.year, t.quarter, t.flow, {keys}, {_VALUE} FROM {parent} t {join} "
+                    "WHERE t.year = ? AND t.quarter = ? AND t.flow = ? "
+                    f"GROUP BY ALL ORDER BY {order}"
+                )
+            con.execute(f"INSERT INTO {table} {select}", [y, q, f])
         con.execute(f"DROP TABLE new_{table}")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
 
 
 def _yearly(
@@ -400,6 +435,17 @@ def _yearly(
                     f"GROUP BY ALL ORDER BY {order}",
                     [y, f],
                 )
+
+
+def outdated(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """What a build opened on ``con`` lacks of this version's layout (empty when current):
+    builds written by an earlier version are read by no page until rebuilt."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    wanted = ["trade", *(t for t, *_ in QUARTERLY), *(t for t, *_ in YEARLY), "slices"]
+    missing = [t for t in wanted if t not in tables]
+    if "trade" in tables and "region" not in _columns(con, "trade"):
+        missing.append("trade.region")
+    return missing
 
 
 def read_metadata(con: duckdb.DuckDBPyConnection) -> dict[str, object]:

@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from core import periods, store
+from core import build, periods, store
 from core.periods import Period
 
 # DuckDB's buffer cache for the read-only connection: bounded so that the app's memory stays
@@ -37,8 +37,9 @@ THREADS = int(os.environ.get("COMEX_DUCKDB_THREADS", "2"))
 # first visitors of a fresh build pay it: about 150 MB for two years, within MEMORY_LIMIT.
 PREWARM_YEARS = int(os.environ.get("COMEX_PREWARM_YEARS", "2"))
 _PREWARM_TABLES = (  # most read first
-    "totals_dept", "trade_france_year", "trade_region_year", "trade_year",
-    "trade_france", "trade_region", "trade",
+    "totals_dept", "france_partners", "france_products", "region_partners", "region_products",
+    "trade_france_year", "trade_region_year", "trade_year", "trade_france", "trade_region",
+    "trade",
 )  # fmt: skip
 
 
@@ -113,6 +114,15 @@ class Build:
             raise DataUnavailable(
                 f"Base de données illisible : {Path(path).name} ({exc.__class__.__name__})."
             ) from exc
+        missing = build.outdated(self._con)
+        if missing:
+            self._con.close()
+            raise DataUnavailable(
+                f"La base de données {Path(path).name} a été construite par une version "
+                f"antérieure de l'application (il lui manque : {', '.join(missing)}). "
+                "Reconstruisez-la : « make demo-db » pour la démonstration, ou rechargez les "
+                "fichiers des douanes avec « python -m core.load »."
+            )
         self._lock = threading.Lock()
         self._catalog: Catalog | None = None
         # Set once the recent years are in DuckDB's buffers (at once when there is nothing to

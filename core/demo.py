@@ -40,6 +40,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 
@@ -861,6 +862,16 @@ def write_official(
     return paths
 
 
+def _outdated_demo(path: Path) -> bool:
+    """Whether ``path`` is a demonstration build of an earlier layout (official data loaded
+    by an administrator is never rebuilt from here: the app says what to do)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return bool(build.outdated(con)) and build.read_metadata(con).get("source") == "demo"
+    finally:
+        con.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m core.demo", description="Build the demonstration database."
@@ -881,8 +892,10 @@ def main(argv: list[str] | None = None) -> int:
             print(path)
         return 0
     if args.if_missing and store.db_path().exists():
-        print(f"Base de données présente : {store.db_path()} (rien à construire).")
-        return 0
+        if not _outdated_demo(store.db_path()):
+            print(f"Base de données présente : {store.db_path()} (rien à construire).")
+            return 0
+        print("Base de démonstration d'une version antérieure : reconstruction.")
     build_demo()
     return 0
 

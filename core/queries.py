@@ -26,7 +26,7 @@ import pandas as pd
 
 from core import territoires as ti
 from core.db import Build, Database
-from core.filters import LEVEL_COLUMNS, Filters, territory_predicate
+from core.filters import LEVEL_COLUMNS, Filters
 from core.periods import Period
 
 OTHERS = "Autres"
@@ -46,11 +46,23 @@ def _per_kg(value: np.ndarray, mass: np.ndarray) -> np.ndarray:
         return np.where(mass > 0, np.asarray(value, dtype="float64") / mass, np.nan)
 
 
-def source(territory: str, period: Period) -> tuple[str, str, list]:
+def source(territory: str, period: Period, keep: str | None = None) -> tuple[str, str, list]:
     """The smallest table holding a territory's detail for a period, and the predicate that
     selects them: whole years read the yearly tables (``trade_year``, ``trade_region_year``,
     ``trade_france_year``), other periods the quarterly ones. Every table has year, flow,
-    product, country, value_eur and mass_kg. Table names come from this function only."""
+    product, country, value_eur and mass_kg. Table names come from this function only.
+
+    ``keep`` (``"country"`` or ``"product"``): the caller reads only that key column (no
+    selection on the other): a région's or France's rows then come from its table summed over
+    the other key (``region_partners``…), tens of times smaller."""
+    if keep is not None and territory != "FR" and not territory.startswith("R"):
+        keep = None  # a département's detail is small enough
+    if keep is not None:
+        face = {"country": "partners", "product": "products"}[keep]  # KeyError off the list
+        when, when_params = period.sql()
+        if territory == "FR":
+            return f"france_{face}", when, when_params
+        return f"region_{face}", f"region = ? AND {when}", [territory[1:], *when_params]
     yearly = "_year" if period.is_whole_year else ""
     if yearly:
         when, when_params = "year = ?", [period.year]
@@ -284,7 +296,7 @@ def _first_ranks(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 
 def partner_balance(db: Reader, f: Filters) -> PartnerBalance:
-    table_name, where, params = _source(f)
+    table_name, where, params = source(f.territory, f.period, None if f.products else "country")
     sel, sel_params = f.selection_sql()
     (codes,), (imports, exports, imports_kg, exports_kg) = _sums(
         db,
@@ -369,7 +381,7 @@ _PARENTS = {  # parent columns a level's table carries (Catalog.level_labels giv
 def product_breakdown(db: Reader, f: Filters, level: str | None = None) -> ProductBreakdown:
     level = level or f.level
     code_col, label_col = LEVEL_COLUMNS[level]  # KeyError for anything off the allowlist
-    table_name, where, params = _source(f)
+    table_name, where, params = source(f.territory, f.period, None if f.partners else "product")
     sel, sel_params = f.selection_sql()
     # why join before aggregating: the product table is tiny and the level's groups are few.
     (codes,), (imports, exports, imports_kg, exports_kg) = _sums(
@@ -569,8 +581,9 @@ def _rows_source(f: Filters) -> tuple[str, str, list, bool]:
     common_params = [*period_params, f.flow, *sel_params]
     if f.kind == "france":
         return "trade_france", common, common_params, False
-    terr, terr_params = territory_predicate(f.territory, "t.dept")
-    return "trade", f"{terr} AND {common}", [*terr_params, *common_params], True
+    if f.kind == "region":  # ``trade`` is sorted on the région: one range per slice
+        return "trade", f"t.region = ? AND {common}", [f.region_code, *common_params], True
+    return "trade", f"t.dept = ? AND {common}", [f.territory, *common_params], True
 
 
 def _rows_sql(f: Filters, limit: int | None = None) -> tuple[str, list]:

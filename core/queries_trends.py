@@ -57,9 +57,15 @@ def country_labels(codes: pd.Series, catalog, year: int) -> pd.Series:
     return pd.Series([names.get(c, f"{c} (non déterminé)") for c in codes], index=codes.index)
 
 
-def _yearly_source(territory: str) -> tuple[str, str, list]:
+def _yearly_source(territory: str, keep: str | None = None) -> tuple[str, str, list]:
     """The yearly table of a territory's level and the predicate selecting the territory (for
-    series over whole years)."""
+    series over whole years); with ``keep`` (see ``queries.source``), a région's or France's
+    table summed over the other key (quarterly, but far smaller)."""
+    if keep is not None and (territory == "FR" or territory.startswith("R")):
+        face = {"country": "partners", "product": "products"}[keep]
+        if territory == "FR":
+            return f"france_{face}", "TRUE", []
+        return f"region_{face}", "region = ?", [territory[1:]]
     if territory == "FR":
         return "trade_france_year", "TRUE", []
     if territory.startswith("R"):
@@ -300,7 +306,9 @@ def trend_breakdown(db: Reader, f: Filters, by: str) -> TrendBreakdown:
 def _series(db: Reader, f: Filters, by: str, years: list[int]) -> list[tuple[int, str, int]]:
     """Some years of one flow of the territory by product (at the level) or partner:
     (year, code, value) rows."""
-    source, terr, terr_params = _yearly_source(f.territory)
+    keep = "product" if by == "product" else "country"
+    other = f.partners if by == "product" else f.products  # a selection on the other key
+    source, terr, terr_params = _yearly_source(f.territory, None if other else keep)
     sel, sel_params = f.selection_sql()
     if by == "product":
         code_col = LEVEL_COLUMNS[f.level][0]  # KeyError for anything off the allowlist
@@ -474,7 +482,7 @@ def _cells_sql(territory: str, period: Period, by: str, level: str) -> tuple[str
     of (code, flow, value) rows."""
     if by not in BREAKDOWNS:
         raise ValueError(f"unexpected breakdown {by!r}")
-    table, where, params = source(territory, period)
+    table, where, params = source(territory, period, "product" if by == "product" else "country")
     if by == "product":
         code_col = LEVEL_COLUMNS[level][0]  # KeyError for anything off the allowlist
         return (
@@ -634,9 +642,10 @@ def _territory_cells(
     more than the aggregates."""
     sel, sel_params = f.selection_sql()
     parts, params = [], []
+    others = {"country": f.products, "product": f.partners}  # a selection on the other key
     for code in codes:
-        table, where, where_params = source(code, f.period)
         for by, key in (("partner", "country"), ("product", "product")):
+            table, where, where_params = source(code, f.period, None if others[key] else key)
             parts.append(
                 f"""SELECT ?::VARCHAR, '{by}', {key}, CAST(sum(value_eur) AS BIGINT)
                 FROM {table} WHERE {where} AND flow = ? AND {sel} GROUP BY {key}"""

@@ -67,6 +67,27 @@ def test_trade_france_is_trade_summed_over_every_departement(which, request):
 
 
 @pytest.mark.parametrize("which", ["con", "qcon"])
+@pytest.mark.parametrize(
+    ("table", "territory", "key"),
+    [("region_partners", "d.region", "country"), ("region_products", "d.region", "product"),
+     ("france_partners", None, "country"), ("france_products", None, "product")],
+)  # fmt: skip
+def test_partner_and_product_tables_are_trade_summed_over_the_other_key(
+    which, table, territory, key, request
+):
+    connection = request.getfixturevalue(which)
+    keys = f"{territory}, t.{key}" if territory else f"t.{key}"
+    stored_keys = f"region, {key}" if territory else key
+    from_trade = f"""
+        SELECT t.year, t.quarter, t.flow, {keys}, CAST(sum(t.value_eur) AS BIGINT),
+               CAST(sum(t.mass_kg) AS BIGINT)
+        FROM trade t JOIN departement d ON d.code = t.dept GROUP BY ALL"""
+    stored = f"SELECT year, quarter, flow, {stored_keys}, value_eur, mass_kg FROM {table}"
+    assert difference(connection, from_trade, stored) == []
+    assert rows(connection, f"SELECT count(*) FROM {table}")[0][0] > 0
+
+
+@pytest.mark.parametrize("which", ["con", "qcon"])
 def test_totals_dept_is_one_row_per_quarter_flow_and_departement(which, request):
     connection = request.getfixturevalue(which)
     from_trade = """
@@ -100,7 +121,11 @@ def test_totals_by_hand(con):
 
 
 SORT_KEYS = {
-    "trade": "year, quarter, flow, dept",
+    "trade": "year, quarter, flow, region, dept",
+    "region_partners": "year, quarter, flow, region",
+    "region_products": "year, quarter, flow, region",
+    "france_partners": "year, quarter, flow",
+    "france_products": "year, quarter, flow",
     "trade_region": "year, quarter, flow, region",
     "trade_france": "year, quarter, flow",
     "totals_dept": "year, quarter, flow, dept",
@@ -277,7 +302,8 @@ NEW = [  # a revised 2024 T1 export slice and a new 2024 T2
     (2024, 2, "export", "93", "2120", "US", 9),
 ]
 TABLES = ["trade", "trade_region", "trade_france", "totals_dept", "trade_year",
-          "trade_region_year", "trade_france_year"]  # fmt: skip
+          "trade_region_year", "trade_france_year", "region_partners", "region_products",
+          "france_partners", "france_products"]  # fmt: skip
 
 
 def _write(path: Path, table: pa.Table, source: str, base: build.Base | None = None) -> Path:
@@ -319,3 +345,55 @@ def test_a_build_on_top_keeps_slices_as_they_were_and_equals_a_build_from_scratc
     assert rows(con, "SELECT sum(value_eur) FROM a.trade_france_year WHERE year = 2024") == [
         (25 * M,)
     ]
+
+
+def test_a_build_on_top_of_an_earlier_version_gives_the_same_tables_as_from_scratch(tmp_path):
+    # Builds written before ``trade`` carried the région and before the partner and product
+    # tables: a load on top of one still keeps its slices, with the région joined and the
+    # région order restored, and the missing tables summed from their parents.
+    old = _write(tmp_path / "old.duckdb", _canonical(OLD), "ancien.zip")
+    con = duckdb.connect(str(old))
+    con.execute("CREATE TABLE t2 AS SELECT * EXCLUDE (region) FROM trade "
+                "ORDER BY year, quarter, flow, dept")  # fmt: skip
+    con.execute("DROP TABLE trade")
+    con.execute("ALTER TABLE t2 RENAME TO trade")
+    for table in ("region_partners", "region_products", "france_partners", "france_products"):
+        con.execute(f"DROP TABLE {table}")  # nor these tables
+    con.close()
+    keep = frozenset({(2023, q, f) for q in (1, 2, 3, 4) for f in ("export", "import")})
+    on_top = _write(tmp_path / "on_top.duckdb", _canonical(NEW), "nouveau.zip",
+                    build.Base(old, keep))  # fmt: skip
+    expected = [r for r in OLD if r[0] == 2023] + NEW
+    scratch = _write(tmp_path / "scratch.duckdb", _canonical(expected), "x.zip")
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{on_top}' AS a (READ_ONLY)")
+    con.execute(f"ATTACH '{scratch}' AS b (READ_ONLY)")
+    for table in TABLES:
+        assert difference(con, f"SELECT * FROM a.{table}", f"SELECT * FROM b.{table}") == []
+    assert_sorted(con, "a.trade")
+    # 2023 T2 exports: 93 (Île-de-France) and 95 (Île-de-France), each with its région.
+    assert rows(con, "SELECT dept, region FROM a.trade WHERE year = 2023 AND quarter = 2 AND "
+                "flow = 'export' ORDER BY dept") == [("93", "11"), ("95", "11")]  # fmt: skip
+
+
+def test_a_build_of_an_earlier_layout_is_refused_with_a_french_message(tmp_path):
+    from core import demo
+    from core.db import Build, DataUnavailable
+
+    path = _write(tmp_path / "old.duckdb", _canonical(OLD), "ancien.zip")
+    assert build.outdated(duckdb.connect(str(path), read_only=True)) == []
+    con = duckdb.connect(str(path))
+    con.execute("DROP TABLE france_products")
+    con.execute("UPDATE metadata SET value = 'demo' WHERE key = 'source'")
+    con.close()
+    with pytest.raises(DataUnavailable) as refused:
+        Build(str(path))
+    assert str(refused.value).startswith(
+        "La base de données old.duckdb a été construite par une version antérieure de "
+        "l'application (il lui manque : france_products). Reconstruisez-la : « make demo-db »"
+    )
+    assert demo._outdated_demo(path)  # `make demo-db` rebuilds an outdated demonstration…
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE metadata SET value = 'official' WHERE key = 'source'")
+    con.close()
+    assert not demo._outdated_demo(path)  # …never official data
