@@ -12,8 +12,15 @@ element, an ``st.error`` alert (« Une erreur inattendue… »), a missing page,
 closed connection is an error; the URL the app writes back must hold the filters asked for.
 
 ``--downloads N``: N of the sessions open the France-wide Données page (every row of the latest
-whole year) and download it as CSV and as XLSX the way the frontend does (deferred download:
-``backend_operation_request``, then an HTTP GET of the media URL); time and size are recorded.
+whole year, vue=lignes) and download it as CSV, then as XLSX, the way a browser does: a click on
+« Préparer le fichier CSV » (the button's callback writes the file on the server, the rerun
+shows a link « Télécharger (CSV, 12,3 Mo) »), then an HTTP GET of that link
+(``/telechargements/<token>``, streamed from disk). Recorded per file: the prepare time (the
+click's run, request → ``script_finished``; not counted in the page times), the fetch time (GET
+to the last byte) and the size; the file must be the CSV the app writes (BOM, then the header
+line of ``core.tables`` for those rows) or an XLSX (a ZIP: ``PK``), carry the expected file
+name, and weigh what its link says. The server writes the files under the run's temporary
+directory (``COMEX_EXPORT_DIR``), removed at the end.
 
 The server's memory (VmRSS of its process tree, VmHWM) is read from ``/proc`` every second.
 
@@ -83,7 +90,19 @@ SIDEBAR_WIDGETS = {
     "Niveau de produits": "niveau",
     "Nombre de pays et de produits affichés": "top",
 }
-CSV_LABEL, XLSX_LABEL = "Télécharger (CSV)", "Télécharger (Excel)"
+# A large table's downloads (pages/tables.py ``download_buttons``): kind → the button that
+# prepares the file, and the label of the link the rerun shows (« Télécharger (CSV, 12,3 Mo) »:
+# size in Mo, French decimal comma, any kind of space).
+DOWNLOADS = {
+    "CSV": ("Préparer le fichier CSV", r"Télécharger \(CSV, (\d[\d\s]*(?:,\d+)?)\s(Mo|ko)\)"),
+    "XLSX": (
+        "Préparer le fichier Excel",
+        r"Télécharger \(Excel, (\d[\d\s]*(?:,\d+)?)\s(Mo|ko)\)",
+    ),
+}
+# A table of at most pages.tables.SMALL_ROWS rows: plain download buttons, files made with the
+# page (the fixture databases' tables).
+DIRECT = {"CSV": "Télécharger (CSV)", "XLSX": "Télécharger (Excel)"}
 BANNER_RE = re.compile(r"(?:version du|chargées le)\s+([^.;]*?\d{1,2}\s*h\s*\d{2})")
 MEMORY_BUDGET_MIB = 1024
 PAGE_P95_BUDGET_S = 2.0
@@ -100,7 +119,7 @@ class Config:
     seed: int | None = None
     think: tuple[float, float] = (1.0, 5.0)  # seconds a user reads a page before acting
     db: Path | None = None  # the database to serve (default: the current build)
-    timeout: float = 120.0  # per page run; downloads get 5 × this
+    timeout: float = 120.0  # per page run; downloads (prepare run and fetch) get 5 × this
     timeline_every: float = 15.0
     territories: tuple[str, ...] | None = None  # restrict deep links to these (tests)
     overview_share: float | None = None  # probability of the overview in deep links
@@ -129,7 +148,8 @@ class Report:
     notices: Counter = field(default_factory=Counter)
     filter_checks: int = 0
     filter_mismatches: list[str] = field(default_factory=list)
-    downloads: list[tuple[float, DownloadResult]] = field(default_factory=list)
+    downloads: list[tuple[float, str, DownloadResult]] = field(default_factory=list)  # t, kind
+    export_files: tuple[int, int] = (0, 0)  # prepared files left on disk at the end: count, bytes
     # t, RSS of the server's tree (kB), its VmHWM (kB), processes, CPU seconds of the tree,
     # and the machine's busy and total CPU seconds (every core, from /proc/stat).
     memory: list[tuple[float, int, int, int, float, float, float]] = field(default_factory=list)
@@ -324,6 +344,26 @@ class Data:
         self._exports: dict[tuple, str] = {}
         self._lock = threading.Lock()
 
+    def expected_file(self, query: dict[str, str], ext: str) -> tuple[str, bytes]:
+        """(file name, CSV header line) of the Données rows behind ``query``, as the app
+        writes them (``core.tables.file_name``, ``rows_table`` and ``csv_text``)."""
+        from core import tables
+        from core.filters import Filters
+        from core.queries import trade_rows
+
+        filters, _ = Filters.from_query_params(query, self.catalog)
+        name = tables.file_name(
+            "donnees", filters.territory, self.catalog.territory_name(filters.territory),
+            filters.period, ext,
+        )  # fmt: skip
+        key = ("header", filters.territory, filters.period.token)
+        with self._lock:
+            if key not in self._exports:
+                table = tables.rows_table(trade_rows(self.build, filters, 1), "donnees")
+                line = tables.csv_text(table, header=True).split("\r\n", 1)[0]
+                self._exports[key] = line.encode("utf-8")
+            return name, self._exports[key]
+
     def expected_exports(self, query: dict[str, str]) -> str:
         from core.filters import Filters
         from core.formatting import format_meur
@@ -354,6 +394,7 @@ class Links:
             self.indicators, self.scopes = list(INDICATORS), list(SCOPES)
         except ImportError:  # the page parameters are optional in a deep link
             self.indicators, self.scopes = ["exportations"], ["region"]
+        self.data = data
         cat = data.catalog
         codes = cat.territory_codes()
         if config.territories:
@@ -507,11 +548,15 @@ class Load:
         low, high = self.config.think
         await asyncio.sleep(min(rng.uniform(low, high), max(0.0, self.deadline - time.monotonic())))
 
-    async def record(self, run: RunResult, expected: dict[str, str] | None) -> None:
+    async def record(
+        self, run: RunResult, expected: dict[str, str] | None, timed: bool = True
+    ) -> None:
+        """Errors, notices and the filters kept of a run; its time among the page times
+        unless ``timed`` is False (a click that prepares a file, timed with the download)."""
         report = self.report
         t = run.started - self.t0
         page = PAGES.get(run.page, run.page)
-        if run.status in ("ok", "compile_error"):
+        if timed and run.status in ("ok", "compile_error"):
             report.samples.append(
                 Sample(t, run.page, run.action, run.elapsed, run.received_bytes / 1024, run.ok)
             )
@@ -604,7 +649,7 @@ class Load:
             return run
 
     async def download(self, index: int, rng: random.Random) -> None:
-        """Open the France-wide Données page and download it as CSV, then as XLSX."""
+        """Open the France-wide Données page, prepare and fetch its CSV, then its XLSX."""
         session = StreamlitSession(self.base, self.config.timeout * 5)
         try:
             while not self.over():
@@ -616,28 +661,36 @@ class Load:
                     "top": "10",
                     "vue": "lignes",
                 }
+                expected = {k: query[k] for k in FILTER_PARAMS}
                 run = await self.act(session.open("donnees", query))
-                await self.record(run, {k: query[k] for k in FILTER_PARAMS})
-                for label in (CSV_LABEL, XLSX_LABEL):
+                await self.record(run, expected)
+                for kind, (button, link) in DOWNLOADS.items():
                     if not run.ok or self.over():
                         break
                     await self.think(rng)
                     started = self.now()
-                    result = await session.download(label)
-                    self.report.downloads.append((started, result))
-                    if result.error:
-                        self.report.errors.append(
-                            (
-                                started,
-                                "Données",
-                                session.query_string,
-                                f"download {label}: {result.error}",
-                            )
+                    try:
+                        if run.button(button) is not None:
+                            run, result = await session.prepare_download(button, link)
+                        else:  # a table small enough is downloaded at once
+                            result = await session.download(DIRECT[kind])
+                    except (TimeoutError, OSError, ProtocolError, WebSocketException) as exc:
+                        run = RunResult("click", "donnees", 0.0, "closed")
+                        run.started = time.monotonic()
+                        result = DownloadResult(button, error=f"{type(exc).__name__}: {exc}")
+                    # The click's own failures (exception, st.error…) are recorded with it.
+                    await self.record(run, expected, timed=False)
+                    self.report.downloads.append((started, kind, result))
+                    if result.error is None:
+                        wrong = await asyncio.to_thread(
+                            check_file, kind, result, self.links.data, query
                         )
-                    elif not _valid_file(label, result):
+                        result.error = wrong and f"wrong file: {wrong}"
+                    # A click whose run failed is already an error (recorded with the run).
+                    if result.error and not run.errors:
                         self.report.errors.append(
                             (started, "Données", session.query_string,
-                             f"download {label}: not a {label} file ({result.head[:8]!r})")
+                             f"download {kind}: {result.error}")
                         )  # fmt: skip
                 await self.think(rng)
         finally:
@@ -699,10 +752,47 @@ class Load:
         await job(index, rng)
 
 
-def _valid_file(label: str, result: DownloadResult) -> bool:
-    if label == XLSX_LABEL:
-        return result.head.startswith(b"PK")
-    return result.head.startswith(b"\xef\xbb\xbf") and result.size > 3
+def check_file(kind: str, result: DownloadResult, data: Data, query: dict[str, str]) -> str | None:
+    """What is wrong with a downloaded file (None when nothing): HTTP status, file name, size
+    against its link's label, and content (the CSV's BOM and exact header line, an XLSX's ZIP
+    signature)."""
+    ext = "csv" if kind == "CSV" else "xlsx"
+    name, header = data.expected_file(query, ext)
+    if result.status != 200:
+        return f"HTTP {result.status} for {result.url}"
+    if result.filename != name:
+        return f"file name {result.filename!r}, expected {name!r}"
+    match = re.fullmatch(DOWNLOADS[kind][1], result.label)
+    if result.label == DIRECT[kind]:
+        match = None  # no size written on a direct download button
+    elif match is None:
+        return f"unexpected link label {result.label!r}"
+    if match is not None:
+        shown = float(re.sub(r"\s", "", match.group(1)).replace(",", "."))
+        # « 18,5 Mo » (one decimal) from a million bytes, else « 740 ko » (at least 1).
+        if match.group(2) == "Mo":
+            wrong = abs(shown * 1e6 - result.size) > 0.051e6
+        else:
+            wrong = result.size >= 1e6 or shown != max(1, round(result.size / 1e3))
+        if wrong:
+            return f"the link says {match.group(1)} {match.group(2)}, {result.size} bytes received"
+    if kind == "XLSX":
+        if not result.head.startswith(b"PK\x03\x04"):
+            return f"not an XLSX (ZIP) file: starts with {result.head[:8]!r}"
+        return None
+    if not result.head.startswith(b"\xef\xbb\xbf"):
+        return f"no UTF-8 BOM: starts with {result.head[:8]!r}"
+    if result.first_line[3:] != header:
+        return f"CSV header {result.first_line[3:200]!r}, expected {header[:200]!r}"
+    if result.size <= len(result.first_line) + 2:
+        return "a CSV without any row"
+    return None
+
+
+def export_files(root: Path) -> tuple[int, int]:
+    """(count, bytes) of the prepared files under ``root`` (``COMEX_EXPORT_DIR``)."""
+    files = [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+    return len(files), sum(p.stat().st_size for p in files)
 
 
 # --- running it -----------------------------------------------------------------------------
@@ -748,6 +838,8 @@ def run(config: Config) -> Report:
         if builds and config.overview_share is None:
             config.overview_share = 1 / 3  # most checks of the swap are on the overview
         links = Links(data, config)
+        # Prepared downloads go under the run's temporary directory, removed with it.
+        env["COMEX_EXPORT_DIR"] = str(tmp / "exports")
         log_path = tmp / "server.log"
         with app_server(env, config.port, log_path) as server:
             t0, cpu0 = time.monotonic(), _cpu_seconds()
@@ -772,6 +864,7 @@ def run(config: Config) -> Report:
                 sampler.sample()
                 code = server.proc.poll()
                 report.server_exit = "running" if code is None else f"exited with code {code}"
+                report.export_files = export_files(tmp / "exports")
         report.server_log_tracebacks = server_log_errors(log_path)
         if report.server_exit != "running":
             report.errors.append((report.duration, "-", "", f"server {report.server_exit}"))
@@ -921,19 +1014,32 @@ def summary(report: Report) -> str:
         add(f"  Notices   : {sum(report.notices.values())} st.warning alerts shown (not errors): "
             + "; ".join(f"{n} × « {t} »" for t, n in report.notices.most_common(3)))  # fmt: skip
     if c.downloads:
-        ok = [r for _, r in report.downloads if not r.error]
-        add(
-            f"  Downloads : {len(report.downloads)} France-wide files, {len(report.downloads) - len(ok)} failed"
-        )
-        for label, kind in ((CSV_LABEL, "CSV"), (XLSX_LABEL, "XLSX")):
-            rows = [r for r in ok if r.label == label]
+        failed = [r for _, _, r in report.downloads if r.error]
+        n, size = report.export_files
+        add(f"  Downloads : {len(report.downloads)} France-wide files (Données, vue=lignes), "
+            f"{len(failed)} failed (not received or not the expected file); each a click on "
+            f"« Préparer le fichier … », then an HTTP GET of the link « Télécharger (…, x Mo) » "
+            f"it shows (a table small enough: its « Télécharger » button, the file made with "
+            f"the page); files checked (name, size, CSV header / XLSX signature)")  # fmt: skip
+        for kind in DOWNLOADS:
+            rows = [r for _, k, r in report.downloads if k == kind and not r.error]
             if rows:
-                gen = [r.generate_s for r in rows]
+                prep = [r.prepare_s for r in rows if r.prepare_s > 0]
+                fetch = [r.fetch_s for r in rows]
                 tot = [r.total_s for r in rows]
-                size = max(r.size for r in rows) / 2**20
-                add(f"    {kind:<5} {len(rows):>3} × : generated in p50 {_s(percentile(gen, 50))} "
-                    f"(max {_s(max(gen))}), click → file received p50 {_s(percentile(tot, 50))} "
-                    f"(max {_s(max(tot))}), up to {size:.1f} MiB")  # fmt: skip
+                mib = max(r.size for r in rows) / 2**20
+                prepared = (
+                    f"prepared in p50 {_s(percentile(prep, 50))} (max {_s(max(prep))}; the "
+                    "click's run, request → script_finished, file written), "
+                    if prep
+                    else "made with the page (small table), "
+                )
+                add(f"    {kind:<5} {len(rows):>3} × : {prepared}fetched in p50 "
+                    f"{_s(percentile(fetch, 50))} (max {_s(max(fetch))}; GET to the last byte), "
+                    f"click → file received p50 {_s(percentile(tot, 50))} (max {_s(max(tot))}), "
+                    f"up to {mib:.1f} MiB")  # fmt: skip
+        add(f"    prepared files left in the export directory at the end: {n} "
+            f"({size / 2**20:.1f} MiB; they expire after an hour)")  # fmt: skip
     if report.memory:
         peak = max(x[1] for x in report.memory) // 1024
         hwm = max(x[2] for x in report.memory) // 1024

@@ -25,11 +25,22 @@ One ``StreamlitSession`` is one browser tab: one websocket on ``/_stcore/stream`
   values (``SessionState._compact_state``).
 - **Back/Forward** (``history``): ``rerun_script`` with another query string and
   ``is_history_navigation`` set, as the frontend's ``popstate`` handler does.
-- **Downloads** (``download``): a ``st.download_button`` whose ``data`` is a callable carries a
-  ``deferred_file_id``; the frontend sends a ``backend_operation_request`` (``deferred_file``,
-  with the session id), the server runs the callable in a thread and answers a
-  ``backend_operation_response`` with a media URL (``/media/<id>.<ext>``), which the
-  browser then fetches over HTTP.
+- **Clicking a button** (``click``): ``rerun_script`` on the current page whose
+  ``widget_states`` carry the ``st.button``'s id with ``trigger_value = True``, as the
+  frontend's ``WidgetStateManager.setTriggerValue`` sends a click; the server runs the
+  button's ``on_click`` callback, then the script (the trigger is reset after that run).
+- **Downloads**, three kinds, each ending in an HTTP GET of a URL the page drew:
+  - a large table's file prepared on request (``prepare_download``): the page shows
+    « Préparer le fichier CSV », a click runs the callback that writes the file
+    (``core.exports``) and the rerun shows an ``st.link_button`` « Télécharger (CSV, 12,3 Mo) »
+    whose ``url`` (``/telechargements/<token>``) the browser follows like any link (resolved
+    against the page's URL) and the server streams from disk (``follow_link``);
+  - an ``st.download_button`` whose bytes were made with the page (a small table): its
+    ``url`` is a media URL (``/media/<id>.<ext>``) fetched directly (``download``);
+  - an ``st.download_button`` whose ``data`` is a callable (the fiche's HTML and PDF) carries
+    a ``deferred_file_id``: the frontend sends a ``backend_operation_request``
+    (``deferred_file``, with the session id), the server runs the callable in a thread and
+    answers a ``backend_operation_response`` with a media URL, then fetched (``download``).
 
 No ``cached_message_hashes`` are ever sent, so the server always sends whole messages (never
 ``ref_hash`` references to a browser cache). A run ends with ``script_finished``
@@ -41,11 +52,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
+import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urlencode
+from email.message import Message
+from urllib.parse import parse_qsl, urlencode, urljoin
 
 from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -55,6 +69,7 @@ from websockets.exceptions import ConnectionClosed
 
 SUBPROTOCOLS = ["streamlit", "PLACEHOLDER_AUTH_TOKEN"]
 WIDGET_KINDS = {"selectbox", "radio", "slider", "multiselect", "text_input", "checkbox"}
+HEAD_BYTES = 4096  # the first bytes of a downloaded file kept for checks (its header line)
 
 
 class ProtocolError(RuntimeError):
@@ -74,10 +89,10 @@ class Element:
 class RunResult:
     """What one rerun request produced, as a browser would display it."""
 
-    action: str  # open | switch | widget | history
+    action: str  # open | switch | widget | history | click
     page: str  # URL path of the page the run showed ("" for the default page)
     elapsed: float  # seconds from the request to script_finished
-    status: str  # ok | compile_error | timeout | closed
+    status: str  # ok | compile_error | timeout | closed | not_sent (nothing to click)
     elements: list[Element] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # st.exception(is_warning), deprecations
@@ -117,21 +132,47 @@ class RunResult:
     def download_buttons(self) -> list[Element]:
         return [e for e in self.elements if e.kind == "download_button"]
 
+    def button(self, label: str) -> Element | None:
+        """The ``st.button`` labelled ``label`` (the last one drawn), or None."""
+        found = [e for e in self.elements if e.kind == "button" and e.proto.label == label]
+        return found[-1] if found else None
+
+    def link_buttons(self, pattern: str | re.Pattern[str] = "") -> list[Element]:
+        """The ``st.link_button``s whose label matches ``pattern`` (``re.fullmatch``; every
+        one for ``""``)."""
+        return [
+            e
+            for e in self.elements
+            if e.kind == "link_button" and (not pattern or re.fullmatch(pattern, e.proto.label))
+        ]
+
 
 @dataclass
 class DownloadResult:
-    label: str
-    widget_id: str
-    generate_s: float = 0.0  # backend_operation_request → response (the server builds the file)
-    fetch_s: float = 0.0  # HTTP GET of the media URL
+    """One file received: how it was asked for, timed, and its first bytes."""
+
+    label: str  # the label clicked (download button, or link button)
+    widget_id: str = ""  # the download button's id ("" for a link)
+    url: str = ""  # the URL fetched
+    prepare_s: float = 0.0  # the click on « Préparer… » → script_finished of its rerun
+    generate_s: float = 0.0  # backend_operation_request → response (deferred download only)
+    fetch_s: float = 0.0  # HTTP GET of the URL, to the last byte
     size: int = 0
+    status: int = 0  # HTTP status
     content_type: str = ""
-    head: bytes = b""
+    filename: str = ""  # from Content-Disposition
+    head: bytes = b""  # the first HEAD_BYTES bytes
     error: str | None = None
 
     @property
     def total_s(self) -> float:
-        return self.generate_s + self.fetch_s
+        """Click → file received."""
+        return self.prepare_s + self.generate_s + self.fetch_s
+
+    @property
+    def first_line(self) -> bytes:
+        """The file's first line (CRLF or LF stripped), from ``head``."""
+        return self.head.split(b"\n", 1)[0].removesuffix(b"\r")
 
 
 def _errors_of(element: Element) -> tuple[list[str], list[str], list[str]]:
@@ -238,11 +279,67 @@ class StreamlitSession:
         )
         return await self._request("history", msg)
 
+    async def click(self, label: str) -> RunResult:
+        """Click the ``st.button`` labelled ``label`` that the last run drew."""
+        element = self.last.button(label) if self.last else None
+        if element is None:
+            raise ProtocolError(f"no button labelled {label!r} on the page")
+        msg = self._rerun_msg(query_string=self.query_string, page_script_hash=self.page_hash)
+        state = msg.rerun_script.widget_states.widgets.add()
+        state.id = element.proto.id
+        state.trigger_value = True
+        return await self._request("click", msg)
+
+    async def follow_link(
+        self, pattern: str | re.Pattern[str], read_limit: int | None = None
+    ) -> DownloadResult:
+        """Follow the ``st.link_button`` of the last run whose label matches ``pattern``
+        (``re.fullmatch``): an HTTP GET of its URL, resolved as a browser resolves a link."""
+        links = self.last.link_buttons(pattern) if self.last else []
+        if not links:
+            shown = [e.proto.label for e in self.last.link_buttons()] if self.last else []
+            return DownloadResult(
+                str(pattern), error=f"no link button matching {str(pattern)!r} (links: {shown})"
+            )
+        link = links[-1].proto
+        result = DownloadResult(link.label)
+        page_url = f"{self.base_url}/{self.page}"
+        return await self._fetch(result, urljoin(page_url, link.url), read_limit)
+
+    async def get(self, url: str, read_limit: int | None = None) -> DownloadResult:
+        """Open ``url`` (absolute, or relative to the current page) as typed in the address
+        bar: an HTTP GET, e.g. a download link kept from an earlier visit."""
+        result = DownloadResult(url)
+        return await self._fetch(result, urljoin(f"{self.base_url}/{self.page}", url), read_limit)
+
+    async def prepare_download(
+        self,
+        button: str,
+        link: str | re.Pattern[str],
+        read_limit: int | None = None,
+    ) -> tuple[RunResult, DownloadResult]:
+        """Click « Préparer… » (``button``), wait for its rerun, then follow the link it shows
+        (``link``, a ``re.fullmatch`` pattern of its label). Returns the click's run (to be
+        recorded like any run) and the download, whose ``prepare_s`` is that run's time."""
+        try:
+            run = await self.click(button)
+        except ProtocolError as exc:
+            run = RunResult("click", self.page, 0.0, "not_sent", query_string=self.query_string)
+            run.started = time.monotonic()
+            return run, DownloadResult(button, error=str(exc))
+        if not run.ok:
+            why = "; ".join(run.errors) or run.status
+            return run, DownloadResult(button, prepare_s=run.elapsed, error=f"prepare: {why}")
+        result = await self.follow_link(link, read_limit)
+        result.prepare_s = run.elapsed
+        return run, result
+
     async def download(
         self, label: str, id_suffix: str | None = None, read_limit: int | None = None
     ) -> DownloadResult:
-        """Click the download button ``label`` (the last one of that label, or the one whose
-        widget id ends with ``id_suffix``) and fetch the file."""
+        """Click the ``st.download_button`` ``label`` (the last one of that label, or the one
+        whose widget id ends with ``id_suffix``) and fetch the file: its media URL directly, or
+        for a deferred one (``data`` a callable) the URL the server answers after running it."""
         buttons = [b for b in (self.last.download_buttons() if self.last else [])]
         buttons = [
             b
@@ -250,11 +347,11 @@ class StreamlitSession:
             if b.proto.label == label and (id_suffix is None or b.proto.id.endswith(id_suffix))
         ]
         if not buttons:
-            return DownloadResult(label, "", error=f"no download button {label!r}")
+            return DownloadResult(label, error=f"no download button {label!r}")
         button = buttons[-1]
         result = DownloadResult(label, button.proto.id)
         if not button.proto.deferred_file_id:
-            return await self._fetch(result, button.proto.url, time.perf_counter(), read_limit)
+            return await self._fetch(result, self._media_url(button.proto.url), read_limit)
         msg = BackMsg()
         op = msg.backend_operation_request
         op.request_id = str(uuid.uuid4())
@@ -278,25 +375,42 @@ class StreamlitSession:
         if response.error_msg:
             result.error = f"server: {response.error_msg} {response.error_reason}".strip()
             return result
-        return await self._fetch(
-            result, response.deferred_file.url, time.perf_counter(), read_limit
-        )
+        return await self._fetch(result, self._media_url(response.deferred_file.url), read_limit)
+
+    def _media_url(self, url: str) -> str:
+        """A media URL as the frontend builds it: relative to the app's base URL."""
+        return url if url.startswith("http") else f"{self.base_url}/{url.lstrip('/')}"
 
     async def _fetch(
-        self, result: DownloadResult, url: str, start: float, read_limit: int | None
+        self, result: DownloadResult, url: str, read_limit: int | None
     ) -> DownloadResult:
-        full = url if url.startswith("http") else f"{self.base_url}/{url.lstrip('/')}"
+        """HTTP GET of ``url`` (absolute) to its last byte, or ``read_limit`` bytes."""
+        result.url = url
 
         def get() -> None:
-            with urllib.request.urlopen(full, timeout=self.timeout) as resp:  # noqa: S310 (loopback)
+            try:
+                resp = urllib.request.urlopen(url, timeout=self.timeout)  # noqa: S310 (loopback)
+            except urllib.error.HTTPError as exc:
+                result.status = exc.code
+                body = exc.read(300).decode("utf-8", "replace")
+                result.error = f"HTTP GET {url}: {exc.code} {body}".strip()
+                return
+            with resp:
+                result.status = resp.status
                 result.content_type = resp.headers.get("Content-Type", "")
+                disposition = resp.headers.get("Content-Disposition", "")
+                if disposition:
+                    header = Message()
+                    header["Content-Disposition"] = disposition
+                    result.filename = header.get_filename() or ""
                 while chunk := resp.read(1 << 20):
-                    if len(result.head) < 16:
-                        result.head += chunk[: 16 - len(result.head)]
+                    if len(result.head) < HEAD_BYTES:
+                        result.head += chunk[: HEAD_BYTES - len(result.head)]
                     result.size += len(chunk)
                     if read_limit and result.size >= read_limit:
                         break
 
+        start = time.perf_counter()
         try:
             await asyncio.to_thread(get)
         except OSError as exc:
