@@ -11,9 +11,11 @@ and unguessable, the only way to a file, and never a path.
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import secrets
+import shutil
 import tempfile
 import threading
 import time
@@ -33,13 +35,45 @@ MIMES = {
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
+_PREFIX = "comex-exports-"
+_CLEANED: set[Path] = set()
+
+
 def export_dir() -> Path:
     """Where prepared files live (``COMEX_EXPORT_DIR`` to move it): one directory per process,
-    so replicas and test servers never see each other's files."""
+    so replicas and test servers never see each other's files. The first call also removes
+    the directories of processes that have ended (a server killed without its exit handler),
+    and arranges for this one to be removed when the process exits."""
     base = Path(os.environ.get("COMEX_EXPORT_DIR", tempfile.gettempdir()))
-    path = base / f"comex-exports-{os.getpid()}"
+    path = base / f"{_PREFIX}{os.getpid()}"
+    if path not in _CLEANED:
+        _CLEANED.add(path)
+        remove_orphans(base)
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def remove_orphans(base: Path) -> list[Path]:
+    """Remove the export directories under ``base`` whose process no longer runs."""
+    removed = []
+    for candidate in base.glob(f"{_PREFIX}*"):
+        pid = candidate.name.removeprefix(_PREFIX)
+        if not pid.isascii() or not pid.isdigit() or _alive(int(pid)):
+            continue
+        shutil.rmtree(candidate, ignore_errors=True)
+        removed.append(candidate)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only checks that the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 @dataclass(frozen=True)

@@ -206,7 +206,7 @@ with shared.guard():
             icon=":material/filter_list:",
         )
     AgGrid(
-        shown.frame,
+        shown.frame.copy(),  # the grid adds a column to the frame it gets: not to the files
         gridOptions=grid_options(shown),
         height=560,
         allow_unsafe_jscode=True,
@@ -227,4 +227,6 @@ with shared.guard():
         if n > SMALL_ROWS
         else f"Les fichiers contiennent les {format_number(n)} lignes."
     )
-    download_buttons(build, filters, name, key=f"data_{view}", view=shown.view)
+    # A small selection is whole in the grid already: its files are made with the page.
+    whole = shown if n <= min(SMALL_ROWS, GRID_MAX_ROWS) and len(shown.frame) == n else build
+    download_buttons(whole, filters, name, key=f"data_{view}", view=shown.view)

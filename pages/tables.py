@@ -104,6 +104,13 @@ def _small_files(
     return tables.to_csv(table), tables.to_xlsx(table)
 
 
+def size_label(size: int) -> str:
+    """A file size as a person reads it: « 18,5 Mo », « 740 ko » (never « 0,0 Mo »)."""
+    if size >= 1_000_000:
+        return f"{format_number(size / 1e6, 1)} Mo"
+    return f"{format_number(max(1, round(size / 1000)))} ko"
+
+
 def download_buttons(
     table: tables.Table | Callable[[], Iterable[tables.Table]],
     filters: Filters,
@@ -141,18 +148,20 @@ def download_buttons(
         return
 
     parts = table if callable(table) else (lambda: [table])
-    prepared: dict[str, exports.Export] = st.session_state.setdefault("_exports", {})
+    prepared: dict[str, tuple[tuple, exports.Export]] = st.session_state.setdefault("_exports", {})
+    # A prepared file is offered again only for the same rows: the same filters (flow and
+    # selections included, which the file name does not tell), view and build.
+    identity = (filters, view, cache.build().version)
 
     def prepare(kind: str) -> None:
-        prepared[f"{key}_{kind}"] = exports.write(kind, parts(), names[kind])
+        prepared[f"{key}_{kind}"] = (identity, exports.write(kind, parts(), names[kind]))
 
     with st.container(horizontal=True, gap="small"):
         for kind, label in (("csv", "CSV"), ("xlsx", "Excel")):
-            ready = prepared.get(f"{key}_{kind}")
-            if ready is not None and ready.filename == names[kind] and exports.lookup(ready.token):
-                size = format_number(ready.size / 1e6, 1)
+            made_for, ready = prepared.get(f"{key}_{kind}", (None, None))
+            if made_for == identity and ready is not None and exports.lookup(ready.token):
                 st.link_button(
-                    f"Télécharger ({label}, {size} Mo)", ready.url,
+                    f"Télécharger ({label}, {size_label(ready.size)})", ready.url,
                     icon=":material/download:", type="primary",
                 )  # fmt: skip
             else:

@@ -121,14 +121,37 @@ def test_large_downloads_are_prepared_on_disk_and_named_after_view_territory_and
         "Préparer le fichier Excel",
     ]
     at.button(key="data_lignes_csv_prepare").click().run()
-    export = at.session_state["_exports"]["data_lignes_csv"]
+    _, export = at.session_state["_exports"]["data_lignes_csv"]
     assert export.filename == "donnees_93-seine-saint-denis_2025-T1-T2.csv"
+    links = [e.proto for e in at.get("link_button")]
+    size = f"{export.size / 1e6:.1f}".replace(".", ",")
+    assert [(b.label, b.url) for b in links] == [
+        (f"Télécharger (CSV, {size}\u00a0Mo)", f"/telechargements/{export.token}")
+    ]
+    assert [b.label for b in at.button if b.label.startswith("Préparer")] == [
+        "Préparer le fichier Excel"
+    ]
     assert export.path.parent.parent == tmp_path
     lines = export.path.read_bytes().decode("utf-8-sig").splitlines()
     f = Filters("93", demo_db.catalog().period("2025"))
     rows = queries.trade_rows_summary(demo_db, f).rows
     assert rows > 5_000
     assert len(lines) == rows + 1  # the header and every row, not the grid's 5 000
+    # Other rows (the other flow): the file of the exports is not offered for the imports.
+    at.radio(key="f_flux").set_value("import").run()
+    assert at.get("link_button") == []
+    assert [b.label for b in at.button if b.label.startswith("Préparer")] == [
+        "Préparer le fichier CSV",
+        "Préparer le fichier Excel",
+    ]
+
+
+def test_a_small_selection_is_downloaded_at_once_with_the_rows_of_the_grid():
+    at = open_app({"territoire": "93", "annee": "2024", "pays": "DE"}, page="data.py")
+    assert [b.label for b in at.button if b.label.startswith("Préparer")] == []
+    buttons = at.get("download_button")
+    assert [b.proto.label for b in buttons] == ["Télécharger (CSV)", "Télécharger (Excel)"]
+    assert "Les fichiers contiennent les " in texts(at) and "préparez-les" not in texts(at)
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ written to disk and served by token only."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 import pandas as pd
@@ -118,3 +119,19 @@ def test_the_download_route_streams_the_file_or_says_it_expired(tmp_path, monkey
     gone = _get("/telechargements/" + "z" * 32)
     assert gone.status_code == 404
     assert gone.body.decode().startswith("Ce lien de téléchargement a expiré")
+
+
+def test_export_directories_of_ended_processes_are_removed_and_live_ones_kept(tmp_path):
+    import subprocess
+    import sys
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    dead = tmp_path / f"comex-exports-{ended.stdout.strip()}"
+    live = tmp_path / f"comex-exports-{os.getpid()}"
+    other = tmp_path / "comex-exports-notapid"
+    for directory in (dead, live, other):
+        directory.mkdir()
+        (directory / "x.csv").write_text("a;b\n")
+    assert exports.remove_orphans(tmp_path) == [dead]
+    assert not dead.exists() and live.exists() and other.exists()
