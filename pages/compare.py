@@ -112,6 +112,8 @@ with shared.guard():
             codes = list(cache.default_comparison(filters))
         ss[KEY] = codes
         ss[SEEDED] = True
+    else:
+        ss[KEY] = ss[KEY]  # the browser draws the server's value (shared.sidebar_filters)
     shared.show_notices(notices)
 
     st.title(heading(f"Comparer des territoires {filters.period.phrase}"))

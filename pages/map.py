@@ -56,6 +56,8 @@ def territoires_toggle() -> bool:
         ss[TI_SEEDED] = True
     elif TI_KEY not in ss:  # another page ran meanwhile: back to the last choice
         ss[TI_KEY] = ss.get("_last_p_ti", False)
+    else:
+        ss[TI_KEY] = ss[TI_KEY]  # the browser draws the server's value (shared.sidebar_filters)
     value = st.toggle(
         "Afficher les Territoires d'industrie",
         key=TI_KEY,

@@ -11,7 +11,9 @@ query string changes, so Back undoes a change of territory or period).
 
 The filters also live in a session key of their own (``_STATE``): Streamlit forgets a widget's
 value when a run is interrupted before the widget is drawn (quick page switches), and the
-widgets are restored from it instead of falling back to their first option.
+widgets are restored from it instead of falling back to their first option. Every widget value
+is written to the session state before the widget is drawn, on every run, so that the browser
+always draws the server's value (see ``sidebar_filters``).
 
 Every text that comes from a URL or a file is shown literally (``core.labels.md``), never as
 Markdown: a link or an image in a URL never becomes one in the app's own notices.
@@ -134,10 +136,13 @@ def sidebar_filters(catalog: Catalog) -> tuple[Filters, list[str]]:
         ss.update(state)
         ss[_NOTICES] = notices
     else:
-        # Restore values Streamlit dropped (a run interrupted before the sidebar was drawn).
+        # Every value is written back before its widget is drawn, not only those Streamlit
+        # dropped: a value set in this run is sent to the browser as the widget's value. Else
+        # a widget the browser forgot (a page switch it had not finished drawing when the
+        # user clicked again) is drawn with its first option, and the browser sends that back
+        # on the next click: the filters were lost, silently.
         for key, value in state.items():
-            if key not in ss:
-                ss[key] = value
+            ss[key] = ss[key] if key in ss else value
 
     country_names = dict(zip(catalog.countries["code"], catalog.countries["name_fr"], strict=True))
     a129 = catalog.products.drop_duplicates("a129")
@@ -255,6 +260,8 @@ def page_param(
         # Streamlit drops a widget's state when a run does not draw it (another page was
         # shown): come back to the value the user last had on this page.
         ss[key] = ss.get(last, default)
+    else:
+        ss[key] = ss[key]  # sent to the browser as the widget's value (see sidebar_filters)
     ss[last] = ss[key]
     return ss[key]
 
