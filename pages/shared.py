@@ -142,7 +142,7 @@ def sidebar_filters(catalog: Catalog) -> tuple[Filters, list[str]]:
         # user clicked again) is drawn with its first option, and the browser sends that back
         # on the next click: the filters were lost, silently.
         for key, value in state.items():
-            ss[key] = ss[key] if key in ss else value
+            ss[key] = ss.get(key, value)
 
     country_names = dict(zip(catalog.countries["code"], catalog.countries["name_fr"], strict=True))
     a129 = catalog.products.drop_duplicates("a129")
