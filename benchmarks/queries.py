@@ -164,8 +164,13 @@ def _indicators_sql(catalog: Catalog, period: Period) -> tuple[str, list]:
     return sql, [*params, *prev_params, *params, *prev_params]
 
 
-def _by_sql(territory: str, period: Period, by: str, level: str, flow: str | None) -> tuple:
-    table, where, params = queries.source(territory, period)
+def _by_sql(
+    catalog: Catalog, territory: str, period: Period, by: str, level: str, flow: str | None
+) -> tuple:
+    keep = "product" if by == "product" else "country"
+    table, where, params = queries.source(
+        territory, period, keep, region=catalog.region_of(territory)
+    )
     flow_sql = "AND flow = ?" if flow else ""
     flow_params = [flow] if flow else []
     if by == "product":
@@ -178,24 +183,39 @@ def _by_sql(territory: str, period: Period, by: str, level: str, flow: str | Non
     return sql, [*params, *flow_params]
 
 
+class _CatalogReader:
+    """What ``queries._rows_source`` reads of a build: its catalog."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
+    def catalog(self) -> Catalog:
+        return self._catalog
+
+
 def floor_queries(catalog: Catalog, name: str, args: dict) -> list[tuple[str, list]]:
     """The bare aggregates behind a function's numbers (one or a few queries)."""
     if name == "departement_indicators":
         return [_indicators_sql(catalog, args["period"])]
     f: Filters = args["f"]
     code = LEVEL_COLUMNS[f.level][0]
-    table, where, params = queries.source(f.territory, f.period)
+    table, where, params = queries.source(
+        f.territory, f.period, region=catalog.region_of(f.territory)
+    )
     if name == "kpis":
         prev = catalog.previous(f.period)
         out = [_scope_sql(catalog, f, [f.period, *([prev] if prev else [])])]
         return out + ([_rank_sql(f)] if f.kind != "france" else [])
     if name == "comparison":
         return [_scope_sql(catalog, f, [f.period])]
+    region = catalog.region_of(f.territory)
     if name == "partner_balance":
+        table, where, params = queries.source(f.territory, f.period, "country", region=region)
         sql = f"""SELECT country, flow, sum(value_eur), sum(mass_kg) FROM {table}
             WHERE {where} GROUP BY ALL"""
         return [(sql, params)]
     if name == "product_breakdown":
+        table, where, params = queries.source(f.territory, f.period, "product", region=region)
         sql = f"""SELECT p.{code}, flow, sum(value_eur), sum(mass_kg) FROM {table} t
             JOIN product p ON p.code = t.product WHERE {where} GROUP BY ALL"""
         return [(sql, params)]
@@ -228,23 +248,25 @@ def floor_queries(catalog: Catalog, name: str, args: dict) -> list[tuple[str, li
         return [_indicators_sql(catalog, f.period)]
     if name == "specialisation":
         return [
-            _by_sql(f.territory, f.period, args["by"], f.level, None),
-            _by_sql("FR", f.period, args["by"], f.level, None),
+            _by_sql(catalog, f.territory, f.period, args["by"], f.level, None),
+            _by_sql(catalog, "FR", f.period, args["by"], f.level, None),
         ]
     if name == "compare":
         parts, ps = [], []
         for c in args["codes"]:
-            t, w, p = queries.source(c, f.period)
+            t, w, p = queries.source(c, f.period, "country", region=catalog.region_of(c))
             parts.append(
                 f"SELECT ?::VARCHAR, country, sum(value_eur) FROM {t} "
                 f"WHERE {w} AND flow = ? GROUP BY country"
             )
+            ps += [c, *p, f.flow]
+            t, w, p = queries.source(c, f.period, "product", region=catalog.region_of(c))
             parts.append(f"SELECT ?::VARCHAR, p.{code}, sum(value_eur) FROM {t} t "
                          f"JOIN product p ON p.code = t.product WHERE {w} AND flow = ? "
                          f"GROUP BY p.{code}")  # fmt: skip
-            ps += [c, *p, f.flow] * 2
+            ps += [c, *p, f.flow]
         return [_indicators_sql(catalog, f.period), (" UNION ALL ".join(parts), ps)]
-    rows_table, rows_where, rows_params, _ = queries._rows_source(f)
+    rows_table, rows_where, rows_params, _ = queries._rows_source(_CatalogReader(catalog), f)
     if name == "trade_rows":
         sql = f"""SELECT * FROM {rows_table} t WHERE {rows_where}
             ORDER BY value_eur DESC LIMIT ?"""
@@ -273,7 +295,9 @@ class Naive:
             if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
                 col = col.dictionary_encode()
             columns[name] = col
-        self.trade = pa.table(columns).to_pandas()
+        # The naive baseline joins départements to régions itself, as a first pandas
+        # version would: the stored région column (a layout optimisation) is left out.
+        self.trade = pa.table(columns).to_pandas().drop(columns=["region"], errors="ignore")
         self.trade["qidx"] = self.trade["year"].astype("int32") * 10 + self.trade["quarter"]
         self.depts = catalog.dept_details[["code", "name", "region"]]
         self.products = catalog.products
@@ -316,6 +340,7 @@ class Naive:
             index="country", columns="flow", values=["value_eur", "mass_kg"], aggfunc="sum",
             observed=True,
         )  # fmt: skip
+        wide.columns = [f"{value}_{flow}" for value, flow in wide.columns]
         return wide.merge(self.countries, left_index=True, right_on="code", how="left")
 
     def product_breakdown(self, f: Filters) -> object:

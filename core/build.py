@@ -244,6 +244,8 @@ QUARTERLY = (
     ("trade_region", "trade", "", "t.region, t.product, t.country", "region"),
     ("trade_france", "trade_region", "", "t.product, t.country", None),
     ("totals_dept", "trade", "", "t.dept", "dept"),
+    ("dept_partners", "trade", "", "t.dept, t.country", "dept"),
+    ("dept_products", "trade", "", "t.dept, t.product", "dept"),
     ("region_partners", "trade_region", "", "t.region, t.country", "region"),
     ("region_products", "trade_region", "", "t.region, t.product", "region"),
     ("france_partners", "trade_france", "", "t.country", None),

@@ -13,6 +13,7 @@ territories, products, countries) used to validate filters and label results.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
 import os
@@ -36,9 +37,25 @@ THREADS = int(os.environ.get("COMEX_DUCKDB_THREADS", "2"))
 # of a block costs several times a query on it (allocation and checksum), so without this the
 # first visitors of a fresh build pay it: about 150 MB for two years, within MEMORY_LIMIT.
 PREWARM_YEARS = int(os.environ.get("COMEX_PREWARM_YEARS", "2"))
+# Prewarm threads still reading: interrupted at exit, so that the interpreter never finalises
+# while DuckDB works in a daemon thread (it aborts: "terminate called…").
+_PREWARMING: dict[int, tuple[duckdb.DuckDBPyConnection | None, threading.Thread]] = {}
+_PREWARMING_LOCK = threading.Lock()
+
+
+@atexit.register
+def _stop_prewarming() -> None:
+    with _PREWARMING_LOCK:
+        running = list(_PREWARMING.values())
+    for cur, thread in running:
+        if cur is not None:
+            cur.interrupt()
+        thread.join(timeout=5)
+
+
 _PREWARM_TABLES = (  # most read first
     "totals_dept", "france_partners", "france_products", "region_partners", "region_products",
-    "trade_france_year", "trade_region_year", "trade_year", "trade_france", "trade_region",
+    "dept_partners", "dept_products", "trade_france_year", "trade_region_year", "trade_year", "trade_france", "trade_region",
     "trade",
 )  # fmt: skip
 
@@ -129,7 +146,10 @@ class Build:
         # read); queries do not wait for it, benchmarks do.
         self.warmed = threading.Event()
         if PREWARM_YEARS > 0:
-            threading.Thread(target=self._prewarm, name="comex-prewarm", daemon=True).start()
+            thread = threading.Thread(target=self._prewarm, name="comex-prewarm", daemon=True)
+            with _PREWARMING_LOCK:
+                _PREWARMING[id(self)] = (None, thread)
+            thread.start()
         else:
             self.warmed.set()
 
@@ -138,6 +158,8 @@ class Build:
         background; a failure (a build removed under a test) only leaves the buffers cold."""
         try:
             cur = self.cursor()
+            with _PREWARMING_LOCK:
+                _PREWARMING[id(self)] = (cur, threading.current_thread())
             try:
                 (latest,) = cur.execute("SELECT max(year) FROM slices").fetchone()
                 for table in _PREWARM_TABLES:
@@ -154,6 +176,8 @@ class Build:
         except Exception:  # noqa: BLE001, S110 (an optimisation: never fail a reader for it)
             pass
         finally:
+            with _PREWARMING_LOCK:
+                _PREWARMING.pop(id(self), None)
             self.warmed.set()
 
     def pin(self) -> Build:

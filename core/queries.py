@@ -46,23 +46,31 @@ def _per_kg(value: np.ndarray, mass: np.ndarray) -> np.ndarray:
         return np.where(mass > 0, np.asarray(value, dtype="float64") / mass, np.nan)
 
 
-def source(territory: str, period: Period, keep: str | None = None) -> tuple[str, str, list]:
+def source(
+    territory: str, period: Period, keep: str | None = None, *, region: str | None = None
+) -> tuple[str, str, list]:
     """The smallest table holding a territory's detail for a period, and the predicate that
     selects them: whole years read the yearly tables (``trade_year``, ``trade_region_year``,
     ``trade_france_year``), other periods the quarterly ones. Every table has year, flow,
     product, country, value_eur and mass_kg. Table names come from this function only.
 
     ``keep`` (``"country"`` or ``"product"``): the caller reads only that key column (no
-    selection on the other): a région's or France's rows then come from its table summed over
-    the other key (``region_partners``…), tens of times smaller."""
-    if keep is not None and territory != "FR" and not territory.startswith("R"):
-        keep = None  # a département's detail is small enough
+    selection on the other): the rows then come from the territory's table summed over the
+    other key (``dept_partners``, ``region_products``…), tens of times smaller.
+
+    ``region``: a département's région (``Catalog.region_of``). ``trade`` is sorted on the
+    région before the département, so a row group that straddles two régions holds codes from
+    far apart (``74`` then ``04``) and its zone map cannot rule the département out; naming
+    the région too skips all but the département's own groups (a quarter of those scanned
+    without it)."""
     if keep is not None:
         face = {"country": "partners", "product": "products"}[keep]  # KeyError off the list
         when, when_params = period.sql()
         if territory == "FR":
             return f"france_{face}", when, when_params
-        return f"region_{face}", f"region = ? AND {when}", [territory[1:], *when_params]
+        if territory.startswith("R"):
+            return f"region_{face}", f"region = ? AND {when}", [territory[1:], *when_params]
+        return f"dept_{face}", f"dept = ? AND {when}", [territory, *when_params]
     yearly = "_year" if period.is_whole_year else ""
     if yearly:
         when, when_params = "year = ?", [period.year]
@@ -72,12 +80,17 @@ def source(territory: str, period: Period, keep: str | None = None) -> tuple[str
         return f"trade_france{yearly}", when, when_params
     if territory.startswith("R"):
         return f"trade_region{yearly}", f"region = ? AND {when}", [territory[1:], *when_params]
-    table = "trade_year" if yearly else "trade"
-    return table, f"dept = ? AND {when}", [territory, *when_params]
+    if yearly:  # sorted on the département itself
+        return "trade_year", f"dept = ? AND {when}", [territory, *when_params]
+    if region is None:
+        return "trade", f"dept = ? AND {when}", [territory, *when_params]
+    return "trade", f"region = ? AND dept = ? AND {when}", [region, territory, *when_params]
 
 
-def _source(f: Filters) -> tuple[str, str, list]:
-    return source(f.territory, f.period)
+def _source(db: Reader, f: Filters, keep: str | None = None) -> tuple[str, str, list]:
+    """``source`` for the filters, with the département's région from the catalog."""
+    region = db.catalog().region_of(f.territory) if f.kind == "departement" else None
+    return source(f.territory, f.period, keep, region=region)
 
 
 def _sums(
@@ -296,7 +309,7 @@ def _first_ranks(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 
 def partner_balance(db: Reader, f: Filters) -> PartnerBalance:
-    table_name, where, params = source(f.territory, f.period, None if f.products else "country")
+    table_name, where, params = _source(db, f, None if f.products else "country")
     sel, sel_params = f.selection_sql()
     (codes,), (imports, exports, imports_kg, exports_kg) = _sums(
         db,
@@ -381,7 +394,7 @@ _PARENTS = {  # parent columns a level's table carries (Catalog.level_labels giv
 def product_breakdown(db: Reader, f: Filters, level: str | None = None) -> ProductBreakdown:
     level = level or f.level
     code_col, label_col = LEVEL_COLUMNS[level]  # KeyError for anything off the allowlist
-    table_name, where, params = source(f.territory, f.period, None if f.partners else "product")
+    table_name, where, params = _source(db, f, None if f.partners else "product")
     sel, sel_params = f.selection_sql()
     # why join before aggregating: the product table is tiny and the level's groups are few.
     (codes,), (imports, exports, imports_kg, exports_kg) = _sums(
@@ -471,7 +484,7 @@ def _top_slots(keys: np.ndarray, values: np.ndarray, top: int) -> tuple[np.ndarr
 
 def sankey_flows(db: Reader, f: Filters, n_top_links: int = 5) -> SankeyFlows:
     code_col, label_col = LEVEL_COLUMNS[f.level]
-    table_name, where, params = _source(f)
+    table_name, where, params = _source(db, f)
     sel, sel_params = f.selection_sql()
     # One row per (product at the level, country); the top N of each side and "Autres" are
     # formed below on these few thousand rows.
@@ -571,7 +584,7 @@ def comparison(db: Reader, f: Filters) -> tuple[ComparisonRow, ...]:
 # The rows behind the filters: the customs' own rows (quarter, flow, département, CPF4 product,
 # partner) for a département or a région; for France, the national rows of ``trade_france``
 # (quarter, flow, product, partner: every département summed), which a spreadsheet can hold.
-def _rows_source(f: Filters) -> tuple[str, str, list, bool]:
+def _rows_source(db: Reader, f: Filters) -> tuple[str, str, list, bool]:
     """Table, predicate and parameters of the rows behind the filters (the period, the flow,
     the territory and the selections), and whether the rows have a département (all but
     France)."""
@@ -583,13 +596,21 @@ def _rows_source(f: Filters) -> tuple[str, str, list, bool]:
         return "trade_france", common, common_params, False
     if f.kind == "region":  # ``trade`` is sorted on the région: one range per slice
         return "trade", f"t.region = ? AND {common}", [f.region_code, *common_params], True
-    return "trade", f"t.dept = ? AND {common}", [f.territory, *common_params], True
+    region = db.catalog().region_of(f.territory)  # see ``source``: the région's zone maps
+    if region is None:
+        return "trade", f"t.dept = ? AND {common}", [f.territory, *common_params], True
+    return (
+        "trade",
+        f"t.region = ? AND t.dept = ? AND {common}",
+        [region, f.territory, *common_params],
+        True,
+    )
 
 
-def _rows_sql(f: Filters, limit: int | None = None) -> tuple[str, list]:
+def _rows_sql(db: Reader, f: Filters, limit: int | None = None) -> tuple[str, list]:
     """The rows behind the filters, largest first (ties in a fixed order), cut to ``limit``:
     the detail columns only, labelled by ``_label_rows``."""
-    table, where, params, has_dept = _rows_source(f)
+    table, where, params, has_dept = _rows_source(db, f)
     keys = "t.dept, t.product, t.country" if has_dept else "t.product, t.country"
     dept = "t.dept, " if has_dept else ""
     sql = f"""
@@ -637,12 +658,12 @@ def trade_rows(db: Reader, f: Filters, limit: int | None = None) -> pd.DataFrame
     A France-wide year is several hundred thousand rows: pages ask for a limited grid and read
     the full rows only to build a download.
     """
-    return _label_rows(db, f, db.frame(*_rows_sql(f, limit)))
+    return _label_rows(db, f, db.frame(*_rows_sql(db, f, limit)))
 
 
 def trade_rows_batches(db: Reader, f: Filters, size: int = 100_000) -> Iterator[pd.DataFrame]:
     """``trade_rows`` in order, in DataFrames of at most ``size`` rows (for downloads)."""
-    sql, params = _rows_sql(f)
+    sql, params = _rows_sql(db, f)
     for batch in db.batches(sql, params, size):
         yield _label_rows(db, f, batch)
 
@@ -657,7 +678,7 @@ class RowsSummary:
 
 def trade_rows_summary(db: Reader, f: Filters) -> RowsSummary:
     """How many rows the filters select and their export and import totals (euros)."""
-    table, where, params, has_dept = _rows_source(f)
+    table, where, params, has_dept = _rows_source(db, f)
     ((n, exports, imports),) = db.rows(
         f"""
         SELECT count(*),
@@ -684,7 +705,7 @@ def trade_rows_grouped(db: Reader, f: Filters, by: str) -> pd.DataFrame:
     label columns of ``trade_rows``, ``flow``, ``value_eur``, ``mass_kg`` and ``n`` (rows
     summed)."""
     code, label, label_sql, join = ROW_GROUPS[by]  # KeyError for anything off the allowlist
-    table, where, params, _ = _rows_source(f)
+    table, where, params, _ = _rows_source(db, f)
     out = db.frame(
         f"""
         WITH g AS (

@@ -477,12 +477,15 @@ class Specialisation:
     total_imports: int
 
 
-def _cells_sql(territory: str, period: Period, by: str, level: str) -> tuple[str, list]:
+def _cells_sql(
+    territory: str, period: Period, by: str, level: str, region: str | None = None
+) -> tuple[str, list]:
     """One period of a territory by product (at ``level``) or partner, both flows: a query
     of (code, flow, value) rows."""
     if by not in BREAKDOWNS:
         raise ValueError(f"unexpected breakdown {by!r}")
-    table, where, params = source(territory, period, "product" if by == "product" else "country")
+    keep = "product" if by == "product" else "country"
+    table, where, params = source(territory, period, keep, region=region)
     if by == "product":
         code_col = LEVEL_COLUMNS[level][0]  # KeyError for anything off the allowlist
         return (
@@ -500,7 +503,8 @@ def _cells_sql(territory: str, period: Period, by: str, level: str) -> tuple[str
 
 def specialisation(db: Reader, f: Filters, by: str) -> Specialisation:
     """Partner and product selections are ignored: shares compare whole territories."""
-    mine_sql, mine_params = _cells_sql(f.territory, f.period, by, f.level)
+    region = db.catalog().region_of(f.territory) if f.kind == "departement" else None
+    mine_sql, mine_params = _cells_sql(f.territory, f.period, by, f.level, region)
     fr_sql, fr_params = _cells_sql("FR", f.period, by, f.level)
     # One query for both (the territory's cells flagged true); a few hundred rows.
     rows = db.rows(
@@ -640,12 +644,15 @@ def _territory_cells(
     (territory, "partner", country, value) and (territory, "product", CPF4 code, value) rows.
     Products are summed to the level by the caller: a join on every detail row would cost
     more than the aggregates."""
+    catalog = db.catalog()
     sel, sel_params = f.selection_sql()
     parts, params = [], []
     others = {"country": f.products, "product": f.partners}  # a selection on the other key
     for code in codes:
         for by, key in (("partner", "country"), ("product", "product")):
-            table, where, where_params = source(code, f.period, None if others[key] else key)
+            table, where, where_params = source(
+                code, f.period, None if others[key] else key, region=catalog.region_of(code)
+            )
             parts.append(
                 f"""SELECT ?::VARCHAR, '{by}', {key}, CAST(sum(value_eur) AS BIGINT)
                 FROM {table} WHERE {where} AND flow = ? AND {sel} GROUP BY {key}"""

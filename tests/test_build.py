@@ -70,14 +70,15 @@ def test_trade_france_is_trade_summed_over_every_departement(which, request):
 @pytest.mark.parametrize(
     ("table", "territory", "key"),
     [("region_partners", "d.region", "country"), ("region_products", "d.region", "product"),
-     ("france_partners", None, "country"), ("france_products", None, "product")],
+     ("france_partners", None, "country"), ("france_products", None, "product"),
+     ("dept_partners", "t.dept", "country"), ("dept_products", "t.dept", "product")],
 )  # fmt: skip
 def test_partner_and_product_tables_are_trade_summed_over_the_other_key(
     which, table, territory, key, request
 ):
     connection = request.getfixturevalue(which)
     keys = f"{territory}, t.{key}" if territory else f"t.{key}"
-    stored_keys = f"region, {key}" if territory else key
+    stored_keys = f"{territory.split('.')[1]}, {key}" if territory else key
     from_trade = f"""
         SELECT t.year, t.quarter, t.flow, {keys}, CAST(sum(t.value_eur) AS BIGINT),
                CAST(sum(t.mass_kg) AS BIGINT)
@@ -129,6 +130,8 @@ SORT_KEYS = {
     "trade_region": "year, quarter, flow, region",
     "trade_france": "year, quarter, flow",
     "totals_dept": "year, quarter, flow, dept",
+    "dept_partners": "year, quarter, flow, dept",
+    "dept_products": "year, quarter, flow, dept",
     "trade_year": "year, flow, dept",
     "trade_region_year": "year, flow, region",
     "trade_france_year": "year, flow",
@@ -303,7 +306,7 @@ NEW = [  # a revised 2024 T1 export slice and a new 2024 T2
 ]
 TABLES = ["trade", "trade_region", "trade_france", "totals_dept", "trade_year",
           "trade_region_year", "trade_france_year", "region_partners", "region_products",
-          "france_partners", "france_products"]  # fmt: skip
+          "france_partners", "france_products", "dept_partners", "dept_products"]  # fmt: skip
 
 
 def _write(path: Path, table: pa.Table, source: str, base: build.Base | None = None) -> Path:
@@ -357,7 +360,8 @@ def test_a_build_on_top_of_an_earlier_version_gives_the_same_tables_as_from_scra
                 "ORDER BY year, quarter, flow, dept")  # fmt: skip
     con.execute("DROP TABLE trade")
     con.execute("ALTER TABLE t2 RENAME TO trade")
-    for table in ("region_partners", "region_products", "france_partners", "france_products"):
+    for table in ("region_partners", "region_products", "france_partners", "france_products",
+                  "dept_partners", "dept_products"):  # fmt: skip
         con.execute(f"DROP TABLE {table}")  # nor these tables
     con.close()
     keep = frozenset({(2023, q, f) for q in (1, 2, 3, 4) for f in ("export", "import")})
