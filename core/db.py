@@ -220,7 +220,9 @@ class Build:
     def catalog(self) -> Catalog:
         with self._lock:
             if self._catalog is None:
-                self._catalog = Catalog.load(self)
+                catalog = Catalog.load(self)
+                catalog.index()
+                self._catalog = catalog
             return self._catalog
 
 
@@ -261,6 +263,19 @@ class Catalog:
             territoires=db.frame("SELECT * FROM territoire_industrie ORDER BY name, dept"),
             metadata=meta,
         )
+
+    def index(self) -> None:
+        """Build every lookup the queries read (labels per level, names per year…) now, once
+        per build: a visitor's first call never pays for them."""
+        from core.filters import LEVEL_COLUMNS
+
+        for level in LEVEL_COLUMNS:
+            self.level_labels(level)
+            self.parent_of(level)
+        for year in self.years:
+            self.country_names(year)
+        _ = self.periods, self.year_periods, self.dept_names, self.product_info
+        _ = self.country_info
 
     # --- periods ------------------------------------------------------------------------------
     @property
