@@ -197,7 +197,13 @@ def page_scripts() -> list[str]:
 
 PAGE_PROBE = r"""
 import json, statistics, sys, time
-from streamlit.testing.v1 import AppTest
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+from streamlit.testing.v1 import AppTest, app_test, local_script_runner
+# A running server compiles each page script once (its ScriptCache lives as long as the
+# server); AppTest makes a new cache on every run, which would charge each run the parsing and
+# compiling of the scripts (tens of milliseconds for the longer pages). One cache, as served.
+_scripts = ScriptCache()
+app_test.ScriptCache = local_script_runner.ScriptCache = lambda: _scripts
 page, territory, year = sys.argv[1:4]
 at = AppTest.from_file("Home.py", default_timeout=120)
 # The app has started and served another visitor (imports, catalog, another territory).

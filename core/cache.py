@@ -121,6 +121,19 @@ def figure(key: tuple, make: Callable[[], object]) -> FrozenFigure:
     return _figure(build().version, key, make)
 
 
+# --- Values derived from cached results (a page's table models, its movers…) -----------------
+@st.cache_resource(max_entries=512, show_spinner=False)
+def _derived(version: str, key: tuple, _make: Callable[[], R]) -> R:
+    return _make()
+
+
+def derived(key: tuple, make: Callable[[], R]) -> R:
+    """What ``make()`` computes from cached query results, once per build and ``key`` (the
+    value's name, the filters and every option it depends on): a page's tables and rankings
+    are then not rebuilt on every run. Shared by sessions: read it, never change it."""
+    return _derived(build().version, key, make)
+
+
 # Fiche territoriale: the document model (kept as it is, not copied: it holds many figures)
 # and its two files, per territory and period.
 @st.cache_resource(max_entries=16, show_spinner=False)

@@ -17,11 +17,15 @@ so that a narrow screen never starts a line with the colon. ``unpublished_note``
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit import dataframe_util
+from streamlit.elements.lib import pandas_styler_utils as _styler_utils
 
 from core import cache, exports, tables, texts
 from core.db import Catalog
@@ -77,8 +81,13 @@ def show_table(
         st.info("Aucune ligne ne correspond aux filtres choisis.")
         return
     french_chrome()
+    digest = table.__dict__.get("_digest")  # a table reused from ``cache.derived`` keeps it
+    if digest is None:
+        digest = _digest(table)
+        object.__setattr__(table, "_digest", digest)
+    shown = _prepared(digest, table)
     st.dataframe(
-        tables.styled(table),
+        shown.styler,
         hide_index=True,
         width="stretch",
         height=height,
@@ -87,12 +96,72 @@ def show_table(
     )
     if table.caption:
         st.caption(table.caption)
-    download_buttons(table, filters, territory_name, key)
+    download_buttons(table, filters, territory_name, key, files=shown.files)
 
 
 # A table up to this many rows downloads in one click (its files are made with the page and
 # cached); a larger one is prepared on request, written to disk and streamed from there.
 SMALL_ROWS = 5_000
+
+
+@dataclass(frozen=True)
+class _Shown:
+    styler: pd.io.formats.style.Styler  # its French display strings computed once
+    files: tuple[bytes, bytes] | None  # CSV and XLSX of a small table
+
+
+def _digest(table: tables.Table) -> str:
+    """A fingerprint of a table's content (values, columns, kinds, view): tables are rebuilt
+    on every run, their prepared form is found again by this."""
+    h = hashlib.blake2b(digest_size=16)
+    frame = table.frame
+    h.update(repr((list(frame.columns), [str(t) for t in frame.dtypes], sorted(table.kinds.items()),
+                   table.view, len(frame))).encode())  # fmt: skip
+    if len(frame):
+        h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+# Streamlit turns a Styler's display strings into an Arrow table on every run (a column cast
+# to text, cell by cell assignments, serialisation: most of what a table costs a warm run).
+# For a Styler prepared here the strings never change: they are serialised once and kept in
+# its translation (a key of the dict Streamlit is handed back), other Stylers go the usual way.
+_DISPLAY_BYTES = "_comex_display_values"
+_marshall_display_values = _styler_utils._marshall_display_values
+
+
+def _display_values_once(proto, df: pd.DataFrame, styles) -> None:  # noqa: ANN001 (Streamlit's)
+    if not isinstance(styles, dict) or _DISPLAY_BYTES not in styles:
+        _marshall_display_values(proto, df, styles)
+        return
+    if styles[_DISPLAY_BYTES] is None:
+        shown = _styler_utils._use_display_values(df, styles)
+        styles[_DISPLAY_BYTES] = dataframe_util.convert_pandas_df_to_arrow_bytes(shown)
+    proto.styler.display_values = styles[_DISPLAY_BYTES]
+
+
+_styler_utils._marshall_display_values = _display_values_once
+
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def _prepared(digest: str, _table: tables.Table) -> _Shown:
+    """The table's Styler, translated once, and a small table's files, per content.
+
+    Streamlit asks a Styler for its display strings on every run (``_compute`` then
+    ``_translate``: a few milliseconds a table, most of a warm page run when a page has six
+    tables). The strings depend on the content only: they are computed here once and the
+    Styler then hands back the same ones (nothing mutates it; sessions share it read-only)."""
+    styler = tables.styled(_table)
+    styler.set_uuid(digest[:12])  # stable element identity across runs
+    styler._compute()
+    translated = styler._translate(False, False)
+    translated[_DISPLAY_BYTES] = None  # filled by the first run that shows it
+    styler._compute = lambda: styler  # type: ignore[method-assign]
+    styler._translate = lambda *args, **kwargs: translated  # type: ignore[method-assign]
+    files = None
+    if len(_table.frame) <= SMALL_ROWS:
+        files = (tables.to_csv(_table), tables.to_xlsx(_table))
+    return _Shown(styler, files)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -117,8 +186,10 @@ def download_buttons(
     territory_name: str,
     key: str,
     view: str | None = None,
+    files: tuple[bytes, bytes] | None = None,
 ) -> None:
-    """« Télécharger (CSV) » and « Télécharger (Excel) » of exactly the rows shown.
+    """« Télécharger (CSV) » and « Télécharger (Excel) » of exactly the rows shown (``files``:
+    a small table's CSV and XLSX bytes when already made, by ``show_table``).
 
     A small table's files are made with the page (cached) and handed to the browser by
     Streamlit. A large one (more than ``SMALL_ROWS`` rows, or ``table`` given as a function
@@ -134,7 +205,7 @@ def download_buttons(
     # Buttons side by side on any width (Streamlit stacks columns on a phone, which would put a
     # wide gap between them): a horizontal container wraps them only when needed.
     if isinstance(table, tables.Table) and len(table.frame) <= SMALL_ROWS:
-        csv_bytes, xlsx_bytes = _small_files(table.frame, tuple(table.kinds.items()), view)
+        csv_bytes, xlsx_bytes = files or _small_files(table.frame, tuple(table.kinds.items()), view)
         with st.container(horizontal=True, gap="small"):
             st.download_button(
                 "Télécharger (CSV)", data=csv_bytes, file_name=names["csv"], mime=CSV_MIME,

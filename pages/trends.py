@@ -312,10 +312,15 @@ with shared.guard():
                 else ""
             ),
         )
-        show_table(series_table(b, what), filters, t.name, key=f"series_{by}")
+        show_table(
+            cache.derived(("series", filters, by), lambda b=b, what=what: series_table(b, what)),
+            filters,
+            t.name,
+            key=f"series_{by}",
+        )
 
         st.markdown(f"**Plus fortes hausses et baisses, {b.first_year}–{b.last_year}**")
-        risers, fallers = b.movers(5)
+        risers, fallers = cache.derived(("movers", filters, by), lambda b=b: b.movers(5))
         show_chart(
             lambda b=b: charts_trends.movers_chart(b),
             f"evolution-hausses-baisses-{'produits' if by == 'product' else 'pays'}",
@@ -329,7 +334,10 @@ with shared.guard():
         if why := why_no_movers(risers, fallers, noun, b.first_year, b.last_year):
             st.info(why, icon=":material/info:")
         show_table(
-            movers_table(b, what, b.first_year, b.last_year),
+            cache.derived(
+                ("movers_table", filters, by),
+                lambda b=b, what=what: movers_table(b, what, b.first_year, b.last_year),
+            ),
             filters,
             t.name,
             key=f"movers_{by}_t",
