@@ -62,7 +62,7 @@ def show_block(block: Block, key: str, view: str, territory_name: str) -> None:
     elif block.kind == "figure" and block.figure is not None:
         st.markdown(f"**{md(block.text)}**")
         # The document is cached as it is: its figures are frozen once per build and key.
-        show_chart(lambda: block.figure_for("page"), view, filters, territory_name, key=key)
+        show_chart(lambda: block.figure, view, filters, territory_name, key=key)
         for line in block.items:
             st.markdown(f"**{md(line)}**")
 

@@ -34,9 +34,9 @@ def build_fiche(
     """The whole document for a territory (`93`, `R32`, `FR`), a loaded period and a product
     level (the treemap's tiles and the Sankey diagrams' goods; the seeds' A129 by default).
 
-    Figures are laid out for print. ``screen`` adds, for the page, the treemap and the Sankey
-    diagrams laid out for any screen width (``Block.screen_figure``): labels beside the nodes
-    and a drillable treemap, which a phone can show.
+    Figures are laid out for print. With ``screen`` (the page's fiche), the treemap and the
+    Sankey diagrams are laid out for any screen width instead: labels beside the nodes and a
+    drillable treemap, which a phone can show (the files build their own, printed, fiche).
 
     ``memo`` (optional, any dict kept across calls) shares the région and France diagrams
     between the fiches of a batch: they are the same for every département of a région.
@@ -228,13 +228,18 @@ def _activities(
     db: Database, f: Filters, place: str, unpublished: dict[str, str], screen: bool
 ) -> Section:
     breakdown = queries.product_breakdown(db, f, f.level)
-    fig = charts.product_treemap_print(
-        breakdown,
-        width=page.PRINT_WIDTH_PX,
-        height=page.TREEMAP_HEIGHT_PX,
-        font_size=page.CHART_FONT_PX,
-        unpublished=tuple(unpublished),
-    )
+    # A fiche for the page (``screen``) holds only the figures the page draws: the printed
+    # ones are built by the files' own fiche.
+    if screen:
+        fig = charts.product_treemap(breakdown, f.level, unpublished=tuple(unpublished))
+    else:
+        fig = charts.product_treemap_print(
+            breakdown,
+            width=page.PRINT_WIDTH_PX,
+            height=page.TREEMAP_HEIGHT_PX,
+            font_size=page.CHART_FONT_PX,
+            unpublished=tuple(unpublished),
+        )
     paren = texts.period_in_parens(f.period)
     caption = (
         f"Principales activités ({texts.LEVEL_WORDS[f.level]}) à l'import et à l'export, "
@@ -249,11 +254,6 @@ def _activities(
                 "figure",
                 caption,
                 figure=fig,
-                screen_figure=charts.product_treemap(
-                    breakdown, f.level, unpublished=tuple(unpublished)
-                )
-                if screen
-                else None,
             ),
             *_unpublished_notes(unpublished),
         ),
@@ -296,8 +296,7 @@ def _flows(
         Block(
             "figure",
             caption,
-            figure=_sankey(flows, page.SANKEY_HEIGHT_PX),
-            screen_figure=_sankey(flows, 0, screen=True) if screen else None,
+            figure=_sankey(flows, page.SANKEY_HEIGHT_PX, screen=screen),
         ),
         Block("total", items=texts.total_lines(k, flow, unpublished.get(flow))),
         *_unpublished_notes(unpublished, (flow,)),
@@ -323,18 +322,13 @@ def _flows(
             key = ("sankey", code, f.period, flow, f.level, height, screen)
             if key not in memo:
                 other = queries.sankey_flows(db, ff.with_(territory=code))
-                memo[key] = (
-                    _sankey(other, height),
-                    _sankey(other, height, screen=True) if screen else None,
-                    other.total,
-                )
-            figure, screen_figure, total = memo[key]
+                memo[key] = (_sankey(other, height, screen=screen), other.total)
+            figure, total = memo[key]
             blocks.append(
                 Block(
                     "figure",
                     caption,
                     figure=figure,
-                    screen_figure=screen_figure,
                     items=(texts.bare_total(flow, total),),
                 )
             )

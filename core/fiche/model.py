@@ -75,18 +75,11 @@ class Block:
     label: str = ""
     items: tuple[str, ...] = ()
     figure: go.Figure | None = field(default=None, compare=False)
-    # The same chart laid out for a screen of any width (a phone included), for the page:
-    # ``figure`` is drawn at the printed width (labels beside the Sankey diagrams, fixed tiles).
-    screen_figure: go.Figure | None = field(default=None, compare=False)
     spans: Rich = ()
     rich_items: tuple[Rich, ...] = ()
     print_text: str = ""
     figures: tuple[KeyFigure, ...] = ()
     columns: int = 1  # bullets laid out in this many columns (long lists)
-
-    def figure_for(self, medium: Literal["page", "file"]) -> go.Figure | None:
-        """The page's figure (responsive) when there is one, else the printed one."""
-        return self.screen_figure if medium == "page" and self.screen_figure else self.figure
 
     def text_for(self, medium: Literal["screen", "print"]) -> str:
         return self.print_text if medium == "print" and self.print_text else self.text
