@@ -96,7 +96,7 @@ def show_table(
     )
     if table.caption:
         st.caption(table.caption)
-    download_buttons(table, filters, territory_name, key, files=shown.files)
+    download_buttons(table, filters, territory_name, key, digest=digest)
 
 
 # A table up to this many rows downloads in one click (its files are made with the page and
@@ -107,7 +107,6 @@ SMALL_ROWS = 5_000
 @dataclass(frozen=True)
 class _Shown:
     styler: pd.io.formats.style.Styler  # its French display strings computed once
-    files: tuple[bytes, bytes] | None  # CSV and XLSX of a small table
 
 
 def _digest(table: tables.Table) -> str:
@@ -131,37 +130,42 @@ _marshall_display_values = _styler_utils._marshall_display_values
 
 
 def _display_values_once(proto, df: pd.DataFrame, styles) -> None:  # noqa: ANN001 (Streamlit's)
-    if not isinstance(styles, dict) or _DISPLAY_BYTES not in styles:
+    if isinstance(styles, dict) and _DISPLAY_BYTES in styles:
+        proto.styler.display_values = styles[_DISPLAY_BYTES]
+    else:
         _marshall_display_values(proto, df, styles)
-        return
-    if styles[_DISPLAY_BYTES] is None:
-        shown = _styler_utils._use_display_values(df, styles)
-        styles[_DISPLAY_BYTES] = dataframe_util.convert_pandas_df_to_arrow_bytes(shown)
-    proto.styler.display_values = styles[_DISPLAY_BYTES]
 
 
 _styler_utils._marshall_display_values = _display_values_once
 
 
-@st.cache_resource(max_entries=512, show_spinner=False)
+@st.cache_resource(max_entries=256, show_spinner=False)
 def _prepared(digest: str, _table: tables.Table) -> _Shown:
-    """The table's Styler, translated once, and a small table's files, per content.
+    """The table's Styler, its display strings computed once per content.
 
     Streamlit asks a Styler for its display strings on every run (``_compute`` then
-    ``_translate``: a few milliseconds a table, most of a warm page run when a page has six
-    tables). The strings depend on the content only: they are computed here once and the
-    Styler then hands back the same ones (nothing mutates it; sessions share it read-only)."""
+    ``_translate``, then an Arrow table of them: a few milliseconds a table, most of a warm
+    page run when a page has six tables). They depend on the content only: computed here
+    once, serialised, and the Styler then hands back the same translation, cut to what
+    Streamlit reads (no per-cell structures kept: memory stays small). Nothing mutates it;
+    sessions share it read-only."""
     styler = tables.styled(_table)
     styler.set_uuid(digest[:12])  # stable element identity across runs
     styler._compute()
     translated = styler._translate(False, False)
-    translated[_DISPLAY_BYTES] = None  # filled by the first run that shows it
+    shown = _styler_utils._use_display_values(styler.data, translated)
+    kept = {k: translated[k] for k in ("table_styles", "cellstyle") if k in translated}
+    kept[_DISPLAY_BYTES] = dataframe_util.convert_pandas_df_to_arrow_bytes(shown)
     styler._compute = lambda: styler  # type: ignore[method-assign]
-    styler._translate = lambda *args, **kwargs: translated  # type: ignore[method-assign]
-    files = None
-    if len(_table.frame) <= SMALL_ROWS:
-        files = (tables.to_csv(_table), tables.to_xlsx(_table))
-    return _Shown(styler, files)
+    styler._translate = lambda *args, **kwargs: kept  # type: ignore[method-assign]
+    return _Shown(styler)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _files(digest: str, _table: tables.Table) -> tuple[bytes, bytes]:
+    """CSV and XLSX bytes of a small table shown by ``show_table``, made when first asked
+    for (a click on « Télécharger »), once per content."""
+    return tables.to_csv(_table), tables.to_xlsx(_table)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -186,13 +190,13 @@ def download_buttons(
     territory_name: str,
     key: str,
     view: str | None = None,
-    files: tuple[bytes, bytes] | None = None,
+    digest: str | None = None,
 ) -> None:
-    """« Télécharger (CSV) » and « Télécharger (Excel) » of exactly the rows shown (``files``:
-    a small table's CSV and XLSX bytes when already made, by ``show_table``).
+    """« Télécharger (CSV) » and « Télécharger (Excel) » of exactly the rows shown (``digest``:
+    the table's fingerprint, from ``show_table``).
 
-    A small table's files are made with the page (cached) and handed to the browser by
-    Streamlit. A large one (more than ``SMALL_ROWS`` rows, or ``table`` given as a function
+    A small table's files are made when the button is clicked (cached per content) and handed
+    to the browser by Streamlit: most tables shown are never downloaded. A large one (more than ``SMALL_ROWS`` rows, or ``table`` given as a function
     yielding it in consecutive parts) is prepared on request: written to a temporary file part
     by part (``core.exports``) and streamed from disk by the server, so that memory stays flat
     however many users download; its link lasts an hour.
@@ -205,14 +209,20 @@ def download_buttons(
     # Buttons side by side on any width (Streamlit stacks columns on a phone, which would put a
     # wide gap between them): a horizontal container wraps them only when needed.
     if isinstance(table, tables.Table) and len(table.frame) <= SMALL_ROWS:
-        csv_bytes, xlsx_bytes = files or _small_files(table.frame, tuple(table.kinds.items()), view)
+        small = table
+
+        def made(i: int) -> bytes:
+            if digest is not None:
+                return _files(digest, small)[i]
+            return _small_files(small.frame, tuple(small.kinds.items()), view)[i]
+
         with st.container(horizontal=True, gap="small"):
             st.download_button(
-                "Télécharger (CSV)", data=csv_bytes, file_name=names["csv"], mime=CSV_MIME,
+                "Télécharger (CSV)", data=lambda: made(0), file_name=names["csv"], mime=CSV_MIME,
                 key=f"{key}_csv", icon=":material/download:", on_click="ignore",
             )  # fmt: skip
             st.download_button(
-                "Télécharger (Excel)", data=xlsx_bytes, file_name=names["xlsx"],
+                "Télécharger (Excel)", data=lambda: made(1), file_name=names["xlsx"],
                 mime=XLSX_MIME, key=f"{key}_xlsx", icon=":material/download:",
                 on_click="ignore",
             )  # fmt: skip
