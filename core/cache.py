@@ -10,6 +10,7 @@ build from start to end even if a load swaps the data meanwhile; query results a
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -38,14 +39,39 @@ def database() -> Database:
 
 
 # Builds pinned by live sessions, by version. Session state holds only the version (plain text:
-# session state must stay copyable), this map holds the open build behind it.
+# session state must stay copyable), this map holds the open build behind it: the current one
+# and the one before (runs that began before a publication end on it). Older builds are let go
+# (their connection and buffers freed once no query holds them); a session still pinned to one
+# reads the current build from its next run.
 _BUILDS: dict[str, Build] = {}
+_BUILDS_KEPT = 2
+_BUILDS_LOCK = threading.Lock()
+
+
+_HOLD = "_hold_build"
+
+
+def hold_build() -> None:
+    """Keep the pinned build for the next run of this session (a callback that made a file
+    from it: the run that offers the file shows the same data, even if a new build was
+    published meanwhile; the run after moves on)."""
+    st.session_state[_HOLD] = True
 
 
 def begin_run() -> Build:
     """Pin the current build for this script run (called once at the top of ``Home.py``)."""
+    if st.session_state.get(_HOLD):
+        del st.session_state[_HOLD]
+        held = _BUILDS.get(st.session_state.get(_PINNED, ""))
+        if held is not None:
+            return held
     pinned = database().pin()
-    _BUILDS[pinned.version] = pinned
+    with _BUILDS_LOCK:
+        if next(reversed(_BUILDS), None) != pinned.version:  # most recent last
+            _BUILDS.pop(pinned.version, None)
+            _BUILDS[pinned.version] = pinned
+            while len(_BUILDS) > _BUILDS_KEPT:
+                _BUILDS.pop(next(iter(_BUILDS)))
     st.session_state[_PINNED] = pinned.version
     return pinned
 
@@ -137,14 +163,13 @@ def derived(key: tuple, make: Callable[[], R]) -> R:
 # Fiche territoriale: the document model (kept as it is, not copied: it holds many figures)
 # and its two files, per territory and period.
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _fiche(version: str, territory: str, period: object, **options: object):
-    document = fiche_doc.build_fiche(_BUILDS[version], territory, period, **options)
-    return document
+def _fiche(version: str, _build: Build, territory: str, period: object, **options: object):
+    return fiche_doc.build_fiche(_build, territory, period, **options)
 
 
 def fiche(territory: str, period: object, **options: object):
     pinned = build()
-    return _fiche(pinned.version, territory, period, **options)
+    return _fiche(pinned.version, pinned, territory, period, **options)
 
 
 fiche_html = cached(fiche_doc.fiche_html, max_entries=4)  # ~5 MB each (plotly.js inlined)

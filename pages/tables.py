@@ -235,7 +235,14 @@ def download_buttons(
     identity = (filters, view, cache.build().version)
 
     def prepare(kind: str) -> None:
-        prepared[f"{key}_{kind}"] = (identity, exports.write(kind, parts(), names[kind]))
+        made_from = identity
+        if callable(table):
+            # Parts queried now, in the click's callback (before its run pins a build): from
+            # the newest build, pinned here, which that run then keeps (``hold_build``), even
+            # if another is published while the file is written.
+            made_from = (filters, view, cache.begin_run().version)
+        prepared[f"{key}_{kind}"] = (made_from, exports.write(kind, parts(), names[kind]))
+        cache.hold_build()  # the run that offers the file shows the build it was made from
 
     with st.container(horizontal=True, gap="small"):
         for kind, label in (("csv", "CSV"), ("xlsx", "Excel")):
