@@ -1032,7 +1032,7 @@ def summary(report: Report) -> str:
                     f"prepared in p50 {_s(percentile(prep, 50))} (max {_s(max(prep))}; the "
                     "click's run, request → script_finished, file written), "
                     if prep
-                    else "made on the click (small table), "
+                    else "made with the page (small table), "
                 )
                 add(f"    {kind:<5} {len(rows):>3} × : {prepared}fetched in p50 "
                     f"{_s(percentile(fetch, 50))} (max {_s(max(fetch))}; GET to the last byte), "

@@ -35,10 +35,9 @@ One ``StreamlitSession`` is one browser tab: one websocket on ``/_stcore/stream`
     (``core.exports``) and the rerun shows an ``st.link_button`` « Télécharger (CSV, 12,3 Mo) »
     whose ``url`` (``/telechargements/<token>``) the browser follows like any link (resolved
     against the page's URL) and the server streams from disk (``follow_link``);
-  - an ``st.download_button`` whose bytes were made with the page: its ``url`` is a media URL
-    (``/media/<id>.<ext>``) fetched directly (``download``);
-  - an ``st.download_button`` whose ``data`` is a callable (a small table's CSV and XLSX, the
-    fiche's HTML and PDF: made on the click) carries
+  - an ``st.download_button`` whose bytes were made with the page (a small table): its
+    ``url`` is a media URL (``/media/<id>.<ext>``) fetched directly (``download``);
+  - an ``st.download_button`` whose ``data`` is a callable (the fiche's HTML and PDF) carries
     a ``deferred_file_id``: the frontend sends a ``backend_operation_request``
     (``deferred_file``, with the session id), the server runs the callable in a thread and
     answers a ``backend_operation_response`` with a media URL, then fetched (``download``).

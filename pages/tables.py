@@ -161,10 +161,9 @@ def _prepared(digest: str, _table: tables.Table) -> _Shown:
     return _Shown(styler)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=256, show_spinner=False)
 def _files(digest: str, _table: tables.Table) -> tuple[bytes, bytes]:
-    """CSV and XLSX bytes of a small table shown by ``show_table``, made when first asked
-    for (a click on « Télécharger »), once per content."""
+    """CSV and XLSX bytes of a small table shown by ``show_table``, once per content."""
     return tables.to_csv(_table), tables.to_xlsx(_table)
 
 
@@ -195,8 +194,9 @@ def download_buttons(
     """« Télécharger (CSV) » and « Télécharger (Excel) » of exactly the rows shown (``digest``:
     the table's fingerprint, from ``show_table``).
 
-    A small table's files are made when the button is clicked (cached per content) and handed
-    to the browser by Streamlit: most tables shown are never downloaded. A large one (more than ``SMALL_ROWS`` rows, or ``table`` given as a function
+    A small table's files are made with the page (once per content) and handed to the browser
+    by Streamlit. Not on the click (a deferred download): Streamlit forgets a deferred file
+    when a run is interrupted before it draws the button again, which quick clicks do. A large one (more than ``SMALL_ROWS`` rows, or ``table`` given as a function
     yielding it in consecutive parts) is prepared on request: written to a temporary file part
     by part (``core.exports``) and streamed from disk by the server, so that memory stays flat
     however many users download; its link lasts an hour.
@@ -209,20 +209,17 @@ def download_buttons(
     # Buttons side by side on any width (Streamlit stacks columns on a phone, which would put a
     # wide gap between them): a horizontal container wraps them only when needed.
     if isinstance(table, tables.Table) and len(table.frame) <= SMALL_ROWS:
-        small = table
-
-        def made(i: int) -> bytes:
-            if digest is not None:
-                return _files(digest, small)[i]
-            return _small_files(small.frame, tuple(small.kinds.items()), view)[i]
-
+        if digest is not None:
+            csv_bytes, xlsx_bytes = _files(digest, table)
+        else:
+            csv_bytes, xlsx_bytes = _small_files(table.frame, tuple(table.kinds.items()), view)
         with st.container(horizontal=True, gap="small"):
             st.download_button(
-                "Télécharger (CSV)", data=lambda: made(0), file_name=names["csv"], mime=CSV_MIME,
+                "Télécharger (CSV)", data=csv_bytes, file_name=names["csv"], mime=CSV_MIME,
                 key=f"{key}_csv", icon=":material/download:", on_click="ignore",
             )  # fmt: skip
             st.download_button(
-                "Télécharger (Excel)", data=lambda: made(1), file_name=names["xlsx"],
+                "Télécharger (Excel)", data=xlsx_bytes, file_name=names["xlsx"],
                 mime=XLSX_MIME, key=f"{key}_xlsx", icon=":material/download:",
                 on_click="ignore",
             )  # fmt: skip

@@ -248,12 +248,11 @@ def test_load_harness_prepare_and_fetch(tmp_path: Path) -> None:
     status, error = got["expired"]
     assert status == 404 and "Ce lien de téléchargement a expiré" in error
 
-    # A small table's st.download_button: its bytes are made on the click (deferred: a
-    # backend_operation_request, then the media URL), not with every page run.
+    # A small table's st.download_button (bytes made with the page: a media URL).
     ok, small = got["small"]
     assert ok and small.error is None, small.error
     assert small.filename == "classement-exportations_93-seine-saint-denis_2024.csv"
-    assert small.head.startswith("\ufeffRang;".encode()) and small.generate_s > 0
+    assert small.head.startswith("\ufeffRang;".encode()) and small.generate_s == 0
     # The fiche's deferred st.download_button (backend_operation_request, then the media URL).
     ok, fiche = got["fiche"]
     assert ok and fiche.error is None, fiche.error
