@@ -117,3 +117,26 @@ def wait_for_app(page: object) -> None:
         timeout=90_000,
     )
     page.wait_for_timeout(300)
+
+
+# A run's text with French narrow and no-break spaces as plain spaces.
+SPACES = str.maketrans({"\u202f": " ", "\u00a0": " "})
+
+
+def plain(text: str) -> str:
+    return text.translate(SPACES)
+
+
+def url_params(page: object) -> dict[str, str]:
+    """The page's query parameters (last value of each)."""
+    from urllib.parse import parse_qs, urlparse
+
+    return {k: v[-1] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def open_view(page: object, base: str, path: str) -> None:
+    """Open ``base/path`` and wait for the run; never a "Page not found" dialog, even in the
+    first session of a fresh server (Home.py turns Streamlit's legacy pages/ routing off)."""
+    page.goto(f"{base}/{path}")
+    wait_for_app(page)
+    assert page.get_by_role("dialog").count() == 0

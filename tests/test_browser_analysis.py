@@ -11,15 +11,13 @@ import csv
 import io
 import re
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser import browser_page, streamlit_server, wait_for_app
+from tests.browser import browser_page, open_view, plain, streamlit_server, wait_for_app
+from tests.browser import url_params as params
 
 pytestmark = pytest.mark.browser
-
-SPACES = str.maketrans({"\u202f": " ", "\u00a0": " "})
 
 
 @pytest.fixture(scope="module")
@@ -32,22 +30,6 @@ def base(demo_path: Path):
 def page(base: str):
     with browser_page() as p:
         yield p
-
-
-def plain(text: str) -> str:
-    return text.translate(SPACES)
-
-
-def params(page) -> dict[str, str]:
-    return {k: v[-1] for k, v in parse_qs(urlparse(page.url).query).items()}
-
-
-def open_view(page, base: str, path: str) -> None:
-    page.goto(f"{base}/{path}")
-    wait_for_app(page)
-    # No "Page not found" dialog, even in the first session of a fresh server (Home.py turns
-    # Streamlit's legacy pages/ routing off before the server starts).
-    assert page.get_by_role("dialog").count() == 0
 
 
 def wait_for_plots(page, n: int) -> None:

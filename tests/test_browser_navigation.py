@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import browser_page, streamlit_server, wait_for_app
+from tests.browser import browser_page, open_view, plain, streamlit_server, wait_for_app
+from tests.browser import url_params as params
 
 pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/nav")
 WAIT_MS = 15_000  # how long a value on screen may lag the end of a run
-SPACES = str.maketrans({"\u202f": " ", "\u00a0": " "})
 NO_MATCH = "Aucun territoire ne correspond à « {} »."
 CORSE_NOTICE = (
     "Les douanes publient la Corse comme un seul département (20) : affichage de la Corse."
@@ -50,12 +50,6 @@ def page(base: str):
 
 
 # --- helpers ------------------------------------------------------------------------------------
-def plain(text: str) -> str:
-    return text.translate(SPACES)
-
-
-def params(page) -> dict[str, str]:
-    return {k: v[-1] for k, v in parse_qs(urlparse(page.url).query).items()}
 
 
 def shot(page, name: str) -> str:
@@ -63,12 +57,6 @@ def shot(page, name: str) -> str:
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return str(path)
-
-
-def open_view(page, base: str, link: str) -> None:
-    page.goto(f"{base}/{link}")
-    wait_for_app(page)
-    assert page.get_by_role("dialog").count() == 0  # no "Page not found"
 
 
 def settle(page) -> None:
