@@ -14,6 +14,10 @@ _LIGATURES = str.maketrans(
     {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "–": "-", "—": "-"}
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# GitHub's autolinks (``https://…``, ``www.…``, ``a@b.fr``) are found in the text after the
+# escapes are read, so escaping does not stop them: a word joiner (invisible) breaks each.
+_AUTOLINK = re.compile(r"(/)(?=\\?/)|(?i:(www))(?=\\?\.)|(@)")
+WORD_JOINER = "\u2060"
 
 
 def shorten(label: str, width: int | None) -> str:
@@ -57,4 +61,5 @@ def md(text: object, limit: int | None = None) -> str:
     value = _CONTROL.sub(" ", str(text))
     if limit is not None:
         value = shorten(value, limit)
-    return _MD_SPECIAL.sub(r"\\\1", value)
+    escaped = _MD_SPECIAL.sub(r"\\\1", value)
+    return _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, escaped)
