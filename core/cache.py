@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TypeVar
 
-import pandas as pd
 import streamlit as st
 
 from core import fiche as fiche_doc
 from core import queries, queries_trends, store
 from core.charts import FrozenFigure
 from core.db import Build, Catalog, Database
-from core.filters import Filters
 
 R = TypeVar("R")
 
@@ -118,11 +116,6 @@ comparison = cached(queries.comparison)
 trade_rows = cached(queries.trade_rows, max_entries=16)
 trade_rows_summary = cached(queries.trade_rows_summary)
 trade_rows_grouped = cached(queries.trade_rows_grouped, max_entries=16)
-
-
-def trade_rows_batches(f: Filters) -> Iterator[pd.DataFrame]:
-    """Every row behind the filters in parts, not cached: for a download, when asked for."""
-    return queries.trade_rows_batches(build(), f)
 
 
 # Trends, rankings, specialisation, comparison, map.

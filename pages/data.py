@@ -10,8 +10,6 @@ downloads hold every row of the filters.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import streamlit as st
 from st_aggrid import AgGrid, GridOptionsBuilder, JsCode
 
@@ -23,6 +21,7 @@ from pages import shared
 from pages.tables import (
     SMALL_ROWS,
     UNPUBLISHED,
+    AllRows,
     caveat,
     download_buttons,
     french_chrome,
@@ -163,10 +162,7 @@ with shared.guard():
         shown = tables.rows_table(cache.trade_rows(filters, GRID_MAX_ROWS), "donnees")
         n = summary.rows
 
-        def build() -> Iterator[tables.Table]:
-            for batch in cache.trade_rows_batches(filters):
-                yield tables.rows_table(batch, "donnees")
-
+        build = AllRows("donnees")
     else:
         grouped = one_flow(
             tables.grouped_rows_table(
@@ -179,8 +175,7 @@ with shared.guard():
             grouped.frame.head(GRID_MAX_ROWS), grouped.kinds, grouped.view, grouped.caption
         )
 
-        def build() -> list[tables.Table]:
-            return [grouped]
+        build = grouped
 
     total = summary.exports if filters.flow == "export" else summary.imports
     unpublished = catalog.unpublished(filters.territory, filters.flow, filters.period)

@@ -183,8 +183,17 @@ def size_label(size: int) -> str:
     return f"{format_number(max(1, round(size / 1000)))} ko"
 
 
+@dataclass(frozen=True)
+class AllRows:
+    """Every row behind the filters, as the Données page lists them (``core.tables.rows_table``
+    of ``core.queries.trade_rows``): a download written by a worker process
+    (``core.exports.write_rows``), never by the server itself."""
+
+    view: str = "donnees"
+
+
 def download_buttons(
-    table: tables.Table | Callable[[], Iterable[tables.Table]],
+    table: tables.Table | Callable[[], Iterable[tables.Table]] | AllRows,
     filters: Filters,
     territory_name: str,
     key: str,
@@ -195,7 +204,8 @@ def download_buttons(
     the table's fingerprint, from ``show_table``).
 
     A small table's files are made with the page (once per content) and handed to the browser
-    by Streamlit. Not on the click (a deferred download): Streamlit forgets a deferred file
+    by Streamlit (``table`` an ``AllRows``: every row behind the filters, written by a worker
+    process). Not on the click (a deferred download): Streamlit forgets a deferred file
     when a run is interrupted before it draws the button again, which quick clicks do. A large one (more than ``SMALL_ROWS`` rows, or ``table`` given as a function
     yielding it in consecutive parts) is prepared on request: written to a temporary file part
     by part (``core.exports``) and streamed from disk by the server, so that memory stays flat
@@ -225,22 +235,39 @@ def download_buttons(
             )  # fmt: skip
         return
 
-    parts = table if callable(table) else (lambda: [table])
     prepared: dict[str, tuple[tuple, exports.Export]] = st.session_state.setdefault("_exports", {})
+    failed: dict[str, str] = st.session_state.setdefault("_export_errors", {})
     # A prepared file is offered again only for the same rows: the same filters (flow and
     # selections included, which the file name does not tell), view and build.
     identity = (filters, view, cache.build().version)
 
     def prepare(kind: str) -> None:
         made_from = identity
-        if callable(table):
-            # Parts queried now, in the click's callback (before its run pins a build): from
-            # the newest build, pinned here, which that run then keeps (``hold_build``), even
-            # if another is published while the file is written.
-            made_from = (filters, view, cache.begin_run().version)
-        prepared[f"{key}_{kind}"] = (made_from, exports.write(kind, parts(), names[kind]))
+        failed.pop(f"{key}_{kind}", None)
+        try:
+            if isinstance(table, AllRows):
+                # Read by a worker process from the newest build, pinned here (the click's
+                # callback runs before its run pins one), which that run then keeps
+                # (``hold_build``) even if another is published while the file is written.
+                pinned = cache.begin_run()
+                made_from = (filters, view, pinned.version)
+                ready = exports.write_rows(
+                    kind, pinned.version, filters.to_query_params(), names[kind]
+                )
+            else:
+                if callable(table):  # parts queried now: from the newest build, kept likewise
+                    made_from = (filters, view, cache.begin_run().version)
+                parts = table() if callable(table) else [table]
+                ready = exports.write(kind, parts, names[kind])
+        except exports.ExportFailed as exc:
+            failed[f"{key}_{kind}"] = str(exc)
+            return
+        prepared[f"{key}_{kind}"] = (made_from, ready)
         cache.hold_build()  # the run that offers the file shows the build it was made from
 
+    for kind in ("csv", "xlsx"):
+        if f"{key}_{kind}" in failed:
+            st.error(failed.pop(f"{key}_{kind}"), icon=":material/error:")
     with st.container(horizontal=True, gap="small"):
         for kind, label in (("csv", "CSV"), ("xlsx", "Excel")):
             made_for, ready = prepared.get(f"{key}_{kind}", (None, None))

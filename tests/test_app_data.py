@@ -146,6 +146,31 @@ def test_large_downloads_are_prepared_on_disk_and_named_after_view_territory_and
     ]
 
 
+def test_a_file_the_worker_cannot_write_is_reported_in_french_and_can_be_asked_again(
+    tmp_path, monkeypatch
+):
+    from core import exports
+
+    monkeypatch.setenv("COMEX_EXPORT_DIR", str(tmp_path))
+    # The worker process cannot open the database (an unreadable buffer size): it fails.
+    monkeypatch.setitem(exports._WORKER_ENV, "COMEX_DUCKDB_MEMORY", "beaucoup")
+    at = open_app({"territoire": "93", "annee": "2025"}, page="data.py")
+    at.button(key="data_lignes_xlsx_prepare").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Le fichier n'a pas pu être préparé (erreur du serveur). Réessayez dans un instant ; "
+        "si l'erreur persiste, signalez-la à l'administrateur."
+    ]
+    assert at.get("link_button") == []
+    assert [b.label for b in at.button if b.label.startswith("Préparer")] == [
+        "Préparer le fichier CSV",
+        "Préparer le fichier Excel",
+    ]
+    assert list(tmp_path.glob("*/*")) == []  # no partial file left
+    at.run()  # the message is said once
+    assert list(at.error) == []
+
+
 def test_a_small_selection_is_downloaded_at_once_with_the_rows_of_the_grid():
     at = open_app({"territoire": "93", "annee": "2024", "pays": "DE"}, page="data.py")
     assert [b.label for b in at.button if b.label.startswith("Préparer")] == []

@@ -135,3 +135,49 @@ def test_export_directories_of_ended_processes_are_removed_and_live_ones_kept(tm
         (directory / "x.csv").write_text("a;b\n")
     assert exports.remove_orphans(tmp_path) == [dead]
     assert not dead.exists() and live.exists() and other.exists()
+
+
+def _sheet(path) -> list[list[object]]:
+    from python_calamine import CalamineWorkbook
+
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+
+
+def test_every_row_is_written_by_a_worker_with_the_bytes_of_the_server_s_own_file(
+    tmp_path, monkeypatch, demo_db, demo_path
+):
+    """The Données page's large files are written by ``python -m core.exports`` (another
+    process, in parts of 20 000 rows): the same file as the server would write itself."""
+    monkeypatch.setenv("COMEX_EXPORT_DIR", str(tmp_path))
+    pinned = demo_db.pin()
+    f = Filters("93", pinned.catalog().period("2024"))
+    in_process = [tables.rows_table(b, "donnees") for b in queries.trade_rows_batches(pinned, f)]
+    assert len(in_process) == 1 and len(in_process[0].frame) > exports.WORKER_BATCH  # 2 parts
+    csv = exports.write_rows("csv", pinned.version, f.to_query_params(), "donnees_93.csv")
+    assert csv.path.read_bytes() == tables.to_csv_parts(in_process)
+    assert csv.path.parent.parent == tmp_path and exports.lookup(csv.token) == csv
+    assert (csv.filename, csv.mime) == ("donnees_93.csv", "text/csv; charset=utf-8")
+
+    small = Filters("23", pinned.catalog().period("2024"), flow="import")
+    xlsx = exports.write_rows("xlsx", pinned.version, small.to_query_params(), "donnees_23.xlsx")
+    own = exports.write(
+        "xlsx",
+        (tables.rows_table(b, "donnees") for b in queries.trade_rows_batches(pinned, small)),
+        "own.xlsx",
+    )
+    rows = _sheet(xlsx.path)
+    assert rows == _sheet(own.path)
+    assert len(rows) == queries.trade_rows_summary(pinned, small).rows + 1
+    assert rows[0][:4] == ["Année", "Trimestre", "Flux", "Pays"]
+    assert {r[2] for r in rows[1:]} == {"Importations"}
+    assert [p.suffix for p in (tmp_path / f"comex-exports-{os.getpid()}").iterdir()].count(
+        ".part"
+    ) == 0
+
+
+def test_a_failed_worker_says_so_in_french_and_leaves_no_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMEX_EXPORT_DIR", str(tmp_path))
+    with pytest.raises(exports.ExportFailed) as failed:
+        exports.write_rows("csv", str(tmp_path / "absent.duckdb"), {"territoire": "93"}, "x.csv")
+    assert str(failed.value).startswith("Le fichier n'a pas pu être préparé (erreur du serveur).")
+    assert list((tmp_path / f"comex-exports-{os.getpid()}").iterdir()) == []
