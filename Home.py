@@ -61,9 +61,10 @@ def launch(argv: list[str]) -> None:
     from starlette.routing import Route
     from streamlit.runtime.pages_manager import PagesManager
 
-    from core import exports
+    from core import exports, memory
 
     PagesManager.uses_pages_directory = False
+    memory.start_trimmer()
     app = st.App(
         str(Path(__file__).resolve()),
         routes=[Route(exports.ROUTE, exports.download_response, methods=["GET", "HEAD"])],

@@ -67,6 +67,10 @@ def begin_run() -> Build:
     with _BUILDS_LOCK:
         if next(reversed(_BUILDS), None) != pinned.version:  # most recent last
             _BUILDS.pop(pinned.version, None)
+            for older in _BUILDS.values():  # runs in flight end on it, from disk
+                if older is not pinned:
+                    older.retire()
+            pinned.revive()
             _BUILDS[pinned.version] = pinned
             while len(_BUILDS) > _BUILDS_KEPT:
                 _BUILDS.pop(next(iter(_BUILDS)))

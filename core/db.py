@@ -17,6 +17,7 @@ import atexit
 import functools
 import json
 import os
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +38,10 @@ THREADS = int(os.environ.get("COMEX_DUCKDB_THREADS", "2"))
 # of a block costs several times a query on it (allocation and checksum), so without this the
 # first visitors of a fresh build pay it: about 150 MB for two years, within MEMORY_LIMIT.
 PREWARM_YEARS = int(os.environ.get("COMEX_PREWARM_YEARS", "2"))
+# A build once a newer one is published serves only the runs that began on it: its buffers
+# shrink to this (the blocks it caches are given back; small queries still run).
+RETIRED_MEMORY = os.environ.get("COMEX_DUCKDB_RETIRED_MEMORY", "48MB")
+_MEMORY_SETTING = re.compile(r"\d{1,6}(\.\d{1,3})?\s?[KMGT]i?B", re.IGNORECASE)
 # Prewarm threads still reading: interrupted at exit, so that the interpreter never finalises
 # while DuckDB works in a daemon thread (it aborts: "terminate called…").
 _PREWARMING: dict[int, tuple[duckdb.DuckDBPyConnection | None, threading.Thread]] = {}
@@ -142,6 +147,7 @@ class Build:
             )
         self._lock = threading.Lock()
         self._catalog: Catalog | None = None
+        self.retired = False
         # Set once the recent years are in DuckDB's buffers (at once when there is nothing to
         # read); queries do not wait for it, benchmarks do.
         self.warmed = threading.Event()
@@ -182,6 +188,35 @@ class Build:
 
     def pin(self) -> Build:
         return self
+
+    def retire(self, memory: str = RETIRED_MEMORY) -> None:
+        """A newer build is published: stop prewarming this one and give its buffers back
+        (DuckDB evicts down to ``memory`` at once). Runs that began on it read on, from disk;
+        without this, every build a session still holds keeps its own buffers (up to
+        ``MEMORY_LIMIT`` each) until the last reader lets it go."""
+        if self.retired:
+            return
+        self.retired = True
+        with _PREWARMING_LOCK:
+            prewarming = _PREWARMING.get(id(self))
+        if prewarming is not None and prewarming[0] is not None:
+            prewarming[0].interrupt()
+        self._set_memory(memory)
+
+    def revive(self) -> None:
+        """Current again (an app that reads several databases, as the tests do): full buffers."""
+        if self.retired:
+            self.retired = False
+            self._set_memory(MEMORY_LIMIT)
+
+    def _set_memory(self, memory: str) -> None:
+        if not _MEMORY_SETTING.fullmatch(memory):
+            raise ValueError(f"unexpected memory setting {memory!r}")
+        cur = self.cursor()
+        try:
+            cur.execute(f"SET memory_limit = '{memory}'")  # validated above
+        finally:
+            cur.close()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self._con.cursor()

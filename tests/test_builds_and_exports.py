@@ -181,3 +181,32 @@ def test_a_failed_worker_says_so_in_french_and_leaves_no_file(tmp_path, monkeypa
         exports.write_rows("csv", str(tmp_path / "absent.duckdb"), {"territoire": "93"}, "x.csv")
     assert str(failed.value).startswith("Le fichier n'a pas pu être préparé (erreur du serveur).")
     assert list((tmp_path / f"comex-exports-{os.getpid()}").iterdir()) == []
+
+
+def test_a_build_replaced_by_a_newer_one_gives_its_buffers_back_and_still_answers(two_builds):
+    a, b = two_builds
+    pinned = Database().pin()
+    pinned.warmed.wait()
+    f = Filters("93", pinned.catalog().default_period)
+    limit = "SELECT current_setting('memory_limit')"
+    assert pinned.rows(limit) == [("366.2 MiB",)]  # MEMORY_LIMIT, 384 MB
+    pinned.retire()
+    assert pinned.rows(limit) == [("45.7 MiB",)]  # RETIRED_MEMORY, 48 MB
+    assert queries.kpis(pinned, f).exports == 200_000_000  # a run that began on it reads on
+    pinned.revive()
+    assert pinned.rows(limit) == [("366.2 MiB",)]
+
+
+def test_the_next_run_after_a_publication_retires_the_build_it_replaces(two_builds, use_db):
+    from core import cache
+    from tests.apptest_helpers import open_app
+
+    a, b = two_builds
+    use_db(store.db_path())
+    at = open_app({"territoire": "93"})
+    old = cache._BUILDS[str(a.resolve())]
+    assert not old.retired
+    store.publish(b)
+    at.run()
+    assert not at.exception
+    assert old.retired and not cache._BUILDS[str(b.resolve())].retired
