@@ -32,7 +32,7 @@ from core.periods import Period
 
 # DuckDB's buffer cache for the read-only connection: bounded so that the app's memory stays
 # flat with many sessions (the hot blocks of a build are far smaller).
-MEMORY_LIMIT = os.environ.get("COMEX_DUCKDB_MEMORY", "384MB")
+MEMORY_LIMIT = os.environ.get("COMEX_DUCKDB_MEMORY", "256MB")
 THREADS = int(os.environ.get("COMEX_DUCKDB_THREADS", "2"))
 # Years of detail read into DuckDB's buffers when a build is opened (0: none). The first read
 # of a block costs several times a query on it (allocation and checksum), so without this the

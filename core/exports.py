@@ -47,11 +47,11 @@ _LOG = logging.getLogger(__name__)
 # DuckDB reads on one thread, in a small buffer, without prewarming.
 WORKERS = max(1, int(os.environ.get("COMEX_EXPORT_WORKERS", "1")))
 WORKER_TIMEOUT = 600
-WORKER_BATCH = 20_000  # rows per part: smaller parts keep the worker's memory low
+WORKER_BATCH = 10_000  # rows per part: smaller parts keep the worker's memory low
 _WORKER_ENV = {
     "COMEX_PREWARM_YEARS": "0",
     "COMEX_DUCKDB_THREADS": "1",
-    "COMEX_DUCKDB_MEMORY": "128MB",
+    "COMEX_DUCKDB_MEMORY": "64MB",
     "MALLOC_ARENA_MAX": "2",
 }
 _WORKER_SLOTS = threading.BoundedSemaphore(WORKERS)

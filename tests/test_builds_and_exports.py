@@ -147,12 +147,12 @@ def test_every_row_is_written_by_a_worker_with_the_bytes_of_the_server_s_own_fil
     tmp_path, monkeypatch, demo_db, demo_path
 ):
     """The Données page's large files are written by ``python -m core.exports`` (another
-    process, in parts of 20 000 rows): the same file as the server would write itself."""
+    process, in parts of 10 000 rows): the same file as the server would write itself."""
     monkeypatch.setenv("COMEX_EXPORT_DIR", str(tmp_path))
     pinned = demo_db.pin()
     f = Filters("93", pinned.catalog().period("2024"))
     in_process = [tables.rows_table(b, "donnees") for b in queries.trade_rows_batches(pinned, f)]
-    assert len(in_process) == 1 and len(in_process[0].frame) > exports.WORKER_BATCH  # 2 parts
+    assert len(in_process) == 1 and len(in_process[0].frame) > exports.WORKER_BATCH  # several parts
     csv = exports.write_rows("csv", pinned.version, f.to_query_params(), "donnees_93.csv")
     assert csv.path.read_bytes() == tables.to_csv_parts(in_process)
     assert csv.path.parent.parent == tmp_path and exports.lookup(csv.token) == csv
@@ -189,12 +189,12 @@ def test_a_build_replaced_by_a_newer_one_gives_its_buffers_back_and_still_answer
     pinned.warmed.wait()
     f = Filters("93", pinned.catalog().default_period)
     limit = "SELECT current_setting('memory_limit')"
-    assert pinned.rows(limit) == [("366.2 MiB",)]  # MEMORY_LIMIT, 384 MB
+    assert pinned.rows(limit) == [("244.1 MiB",)]  # MEMORY_LIMIT, 256 MB
     pinned.retire()
     assert pinned.rows(limit) == [("45.7 MiB",)]  # RETIRED_MEMORY, 48 MB
     assert queries.kpis(pinned, f).exports == 200_000_000  # a run that began on it reads on
     pinned.revive()
-    assert pinned.rows(limit) == [("366.2 MiB",)]
+    assert pinned.rows(limit) == [("244.1 MiB",)]
 
 
 def test_the_next_run_after_a_publication_retires_the_build_it_replaces(two_builds, use_db):
