@@ -179,23 +179,32 @@ def _scope_sums(
     region = f.region_code
     home_region = catalog.region_of(f.territory)  # the région a département belongs to
     out: dict[tuple[int, str], tuple[int, int | None, int]] = {}
+    if not periods:
+        return out
+    # One pass over the small totals table for every period (each row falls in at most one:
+    # a period and the one before it never overlap).
+    cases, case_params, wheres, where_params = [], [], [], []
     for i, period in enumerate(periods):
         where, params = period.sql("t.")
-        rows = db.rows(
-            f"""
-            SELECT t.flow,
-                   CAST(coalesce(sum(t.value_eur) FILTER (
-                       WHERE ? OR t.dept = ? OR d.region = ?), 0) AS BIGINT),
-                   CAST(sum(t.value_eur) FILTER (WHERE d.region = ?) AS BIGINT),
-                   CAST(sum(t.value_eur) AS BIGINT)
-            FROM totals_dept t JOIN departement d ON d.code = t.dept
-            WHERE {where}
-            GROUP BY t.flow
-            """,
-            [f.kind == "france", dept, region, home_region, *params],
-        )
-        for fl, a, b, c in rows:
-            out[(i, fl)] = (int(a), b if b is None else int(b), int(c))
+        cases.append(f"WHEN {where} THEN {int(i)}")
+        case_params += params
+        wheres.append(f"({where})")
+        where_params += params
+    rows = db.rows(
+        f"""
+        SELECT CASE {" ".join(cases)} END AS i, t.flow,
+               CAST(coalesce(sum(t.value_eur) FILTER (
+                   WHERE ? OR t.dept = ? OR d.region = ?), 0) AS BIGINT),
+               CAST(sum(t.value_eur) FILTER (WHERE d.region = ?) AS BIGINT),
+               CAST(sum(t.value_eur) AS BIGINT)
+        FROM totals_dept t JOIN departement d ON d.code = t.dept
+        WHERE {" OR ".join(wheres)}
+        GROUP BY ALL
+        """,
+        [*case_params, f.kind == "france", dept, region, home_region, *where_params],
+    )
+    for i, fl, a, b, c in rows:
+        out[(int(i), fl)] = (int(a), b if b is None else int(b), int(c))
     return out
 
 
