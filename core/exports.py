@@ -5,8 +5,11 @@ lives: fine for a table of a few hundred rows, not for the France-wide rows (ten
 by many users at once. For those, the page writes the file here, part by part
 (``write``), and gives the browser a link to ``/telechargements/<token>``: the server's own
 route (``download_response``, registered by ``Home.py``) streams the file from disk, so memory
-stays flat however many users download. Files expire after ``TTL_SECONDS``; a token is random
-and unguessable, the only way to a file, and never a path.
+stays flat however many users download. Every row behind some filters (the France-wide rows)
+is written by a worker process (``write_rows``: ``python -m core.exports``), so that formatting
+half a million rows never holds the server's interpreter while other sessions wait. Files
+expire after ``TTL_SECONDS``; a token is random and unguessable, the only way to a file, and
+never a path.
 """
 
 from __future__ import annotations
