@@ -411,3 +411,23 @@ def page_choice(
     )
     shared.sync_url({name: value}, owned=[name])
     return value
+
+
+def page_tabs(name: str, labels: dict[str, str], default: str) -> tuple[str, list]:
+    """Tabs kept in the URL as ``name`` (``labels``: URL value → tab title) whose content runs
+    only when open (Streamlit's lazy tabs: a heavy section that is not shown costs nothing);
+    returns the open tab's value and the tab containers in ``labels``' order. Draw a tab's
+    content only if its container's ``open`` is true."""
+    value = shared.page_param(name, list(labels), default, labels)
+    widget = f"t_{name}"
+    st.session_state[widget] = labels[value]  # a deep link or Back opens its tab
+    containers = st.tabs(
+        list(labels.values()), key=widget, on_change=_tab_changed, args=(name, labels)
+    )
+    shared.sync_url({name: value}, owned=[name])
+    return value, containers
+
+
+def _tab_changed(name: str, labels: dict[str, str]) -> None:
+    chosen = st.session_state[f"t_{name}"]
+    st.session_state[f"p_{name}"] = next(v for v, t in labels.items() if t == chosen)

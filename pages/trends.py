@@ -1,6 +1,7 @@
 """Évolution: the territory's exports, imports and balance over every loaded year (a partial
-year drawn apart) and every quarter, the same flow by main product and main partner, and the
-largest risers and fallers between the first and the last whole year."""
+year drawn apart) and every quarter, then, in two tabs (``detail=produits|pays`` in the URL;
+only the open one is computed and drawn), the same flow by main product or main partner, and
+the largest risers and fallers between the first and the last whole year."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pages import shared
 from pages.tables import (
     UNPUBLISHED,
     heading,
+    page_tabs,
     period_note,
     show_chart,
     show_table,
@@ -25,6 +27,7 @@ from pages.tables import (
 
 filters = shared.current_filters()
 catalog = cache.catalog()
+DETAIL_LABELS = {"produits": "Par produit", "pays": "Par pays partenaire"}
 
 
 def delta(change: float | None, colored: bool) -> dict:
@@ -281,64 +284,72 @@ with shared.guard():
     )
 
     flow_label = FLOW_LABELS[filters.flow]
-    for by, what, heading_text in (
+    st.subheader("Détail par produit et par pays partenaire")
+    _, detail_tabs = page_tabs("detail", DETAIL_LABELS, "produits")
+    sections = (
         ("product", "Produit", f"Principaux produits ({filters.level})"),
         ("partner", "Pays", "Principaux pays partenaires"),
-    ):
-        b = cache.trend_breakdown(filters, by)
-        noun = "produit" if by == "product" else "pays"
-        view = f"evolution-{'produits' if by == 'product' else 'pays'}"
-        st.subheader(heading(f"{heading_text} : {flow_label}"))
-        flow_marks = sorted(lbl for lbl, flows in year_marks.items() if filters.flow in flows)
-        show_chart(
-            lambda b=b: charts_trends.breakdown_area(b),
-            view,
-            filters,
-            t.name,
-            key=f"area_{by}",
-            reading_key=f"chaque bande est la valeur des {flow_label} d'un {noun} ; "
-            f"l'empilement donne le total du territoire. Les {filters.top} premiers en {b.last_year} "
-            "sont nommés, le reste est regroupé dans « Autres »."
-            + (
-                f" {b.partial.label}, année partielle, n'y figure pas (voir l'évolution "
-                "trimestrielle)."
-                if b.partial
-                else ""
+    )
+    for (by, what, heading_text), tab in zip(sections, detail_tabs, strict=True):
+        if not tab.open:
+            continue
+        with tab:
+            b = cache.trend_breakdown(filters, by)
+            noun = "produit" if by == "product" else "pays"
+            view = f"evolution-{'produits' if by == 'product' else 'pays'}"
+            st.subheader(heading(f"{heading_text} : {flow_label}"))
+            flow_marks = sorted(lbl for lbl, flows in year_marks.items() if filters.flow in flows)
+            show_chart(
+                lambda b=b: charts_trends.breakdown_area(b),
+                view,
+                filters,
+                t.name,
+                key=f"area_{by}",
+                reading_key=f"chaque bande est la valeur des {flow_label} d'un {noun} ; "
+                f"l'empilement donne le total du territoire. Les {filters.top} premiers en {b.last_year} "
+                "sont nommés, le reste est regroupé dans « Autres »."
+                + (
+                    f" {b.partial.label}, année partielle, n'y figure pas (voir l'évolution "
+                    "trimestrielle)."
+                    if b.partial
+                    else ""
+                )
+                + (
+                    f" Total de {', '.join(flow_marks)} non publié dans la source : "
+                    "valeurs de démonstration."
+                    if flow_marks
+                    else ""
+                ),
             )
-            + (
-                f" Total de {', '.join(flow_marks)} non publié dans la source : "
-                "valeurs de démonstration."
-                if flow_marks
-                else ""
-            ),
-        )
-        show_table(
-            cache.derived(("series", filters, by), lambda b=b, what=what: series_table(b, what)),
-            filters,
-            t.name,
-            key=f"series_{by}",
-        )
+            show_table(
+                cache.derived(
+                    ("series", filters, by), lambda b=b, what=what: series_table(b, what)
+                ),
+                filters,
+                t.name,
+                key=f"series_{by}",
+            )
 
-        st.markdown(f"**Plus fortes hausses et baisses, {b.first_year}–{b.last_year}**")
-        risers, fallers = cache.derived(("movers", filters, by), lambda b=b: b.movers(5))
-        show_chart(
-            lambda b=b: charts_trends.movers_chart(b),
-            f"evolution-hausses-baisses-{'produits' if by == 'product' else 'pays'}",
-            filters,
-            t.name,
-            key=f"movers_{by}",
-            reading_key=f"variation en millions d'euros des {flow_label} de chaque {noun} "
-            f"entre {b.first_year} et {b.last_year} (années entières) ; en vert les cinq plus "
-            "fortes hausses, en rouge les cinq plus fortes baisses.",
-        )
-        if why := why_no_movers(risers, fallers, noun, b.first_year, b.last_year):
-            st.info(why, icon=":material/info:")
-        show_table(
-            cache.derived(
-                ("movers_table", filters, by),
-                lambda b=b, what=what: movers_table(b, what, b.first_year, b.last_year),
-            ),
-            filters,
-            t.name,
-            key=f"movers_{by}_t",
-        )
+            st.markdown(f"**Plus fortes hausses et baisses, {b.first_year}–{b.last_year}**")
+            risers, fallers = cache.derived(("movers", filters, by), lambda b=b: b.movers(5))
+            show_chart(
+                lambda b=b: charts_trends.movers_chart(b),
+                f"evolution-hausses-baisses-{'produits' if by == 'product' else 'pays'}",
+                filters,
+                t.name,
+                key=f"movers_{by}",
+                reading_key=f"variation en millions d'euros des {flow_label} de chaque {noun} "
+                f"entre {b.first_year} et {b.last_year} (années entières) ; en vert les cinq plus "
+                "fortes hausses, en rouge les cinq plus fortes baisses.",
+            )
+            if why := why_no_movers(risers, fallers, noun, b.first_year, b.last_year):
+                st.info(why, icon=":material/info:")
+            show_table(
+                cache.derived(
+                    ("movers_table", filters, by),
+                    lambda b=b, what=what: movers_table(b, what, b.first_year, b.last_year),
+                ),
+                filters,
+                t.name,
+                key=f"movers_{by}_t",
+            )

@@ -109,16 +109,41 @@ def test_trends_deep_link_shows_growth_computed_by_hand(fixture_app):
     assert deltas["Exportations 2024"] == f"+25,0{NN}% sur un an"
     assert f"Seine-Saint-Denis{NB}: évolution 2022–2024" in texts(at)
     assert "Clé de lecture" in texts(at)
-    # Totals, quarters, then per product and per partner: the series and the movers.
-    assert len(at.dataframe) == 6
-    assert png_names(at) == [
+    # Totals, quarters, then the open tab (products by default): its series and its movers.
+    # The other tab is neither computed nor drawn.
+    assert [t.label for t in at.tabs] == ["Par produit", "Par pays partenaire"]
+    assert url(at)["detail"] == "produits"
+    assert len(at.dataframe) == 4
+    overall = [
         "evolution_93-seine-saint-denis_2024",
         "evolution-sur-un-an_93-seine-saint-denis_2024",
         "evolution-trimestres_93-seine-saint-denis_2024",
+    ]
+    assert png_names(at) == [
+        *overall,
         "evolution-produits_93-seine-saint-denis_2024",
         "evolution-hausses-baisses-produits_93-seine-saint-denis_2024",
+    ]
+    at = open_app({"territoire": "93", "annee": "2024", "detail": "pays"}, page="trends.py")
+    assert_clean(at)
+    assert len(at.dataframe) == 4
+    assert png_names(at) == [
+        *overall,
         "evolution-pays_93-seine-saint-denis_2024",
         "evolution-hausses-baisses-pays_93-seine-saint-denis_2024",
+    ]
+    assert f"Principaux pays partenaires{NB}: exportations" in texts(at)
+    assert "Principaux produits" not in texts(at)
+
+
+def test_an_unknown_detail_tab_opens_the_products_with_a_notice(fixture_app):
+    at = open_app({"territoire": "93", "annee": "2024", "detail": "<b>x</b>"}, page="trends.py")
+    assert not at.exception
+    assert url(at)["detail"] == "produits"
+    # The value is shown as text (Markdown escaped), the default tab named.
+    assert [w.value for w in at.warning] == [
+        "Valeur « \\<b\\>x\\</b\\> » du paramètre « detail » inconnue (produits, pays "
+        "attendu) \\: affichage de « Par produit »\\."
     ]
 
 
@@ -131,12 +156,13 @@ def test_risers_and_fallers_say_why_there_is_no_fall(fixture_app):
         "Aucune baisse à montrer : aucun produit n'a reculé entre 2022 et 2024 (seules les 2 "
         "plus fortes hausses figurent)."
     ) in shown
+    movers = at.dataframe[3].value
+    assert movers["Sens"].tolist() == ["Hausse", "Hausse"]
+    at = open_app({"territoire": "93", "annee": "2024", "detail": "pays"}, page="trends.py")
     assert (
         "Aucune baisse à montrer : aucun pays n'a reculé entre 2022 et 2024 (seules les 2 plus "
         "fortes hausses figurent)."
-    ) in shown
-    movers = at.dataframe[3].value
-    assert movers["Sens"].tolist() == ["Hausse", "Hausse"]
+    ) in infos(at)
 
 
 def test_breakdown_legend_names_are_whole(demo_app):
@@ -148,7 +174,10 @@ def test_breakdown_legend_names_are_whole(demo_app):
 
 
 def test_trends_on_the_demo_data_for_seine_saint_denis(demo_app):
-    at = open_app({"territoire": "93", "annee": "2024", "flux": "import"}, page="trends.py")
+    at = open_app(
+        {"territoire": "93", "annee": "2024", "flux": "import", "detail": "pays"},
+        page="trends.py",
+    )
     assert_clean(at)
     assert metrics(at)["Exportations 2024"] == f"12{NN}148,6{NB}M€"
     assert f"Principaux pays partenaires{NB}: importations" in texts(at)

@@ -366,3 +366,32 @@ def test_a_partial_year_says_it_is_partial(page, base):
 
     since = "par rapport à 2024 (T1–T2)"
     check(page, "changes", compared, [("Exportations", since), ("Importations", since)])
+
+
+# --- 6. lazy tabs -------------------------------------------------------------------------------
+def test_evolution_tabs_draw_only_the_open_breakdown_and_keep_it_in_the_url(page, base):
+    open_view(page, base, "evolution?territoire=93&annee=2024")
+    main = page.get_by_test_id("stMain")
+
+    def headings() -> list[str]:
+        return [plain(h) for h in main.locator("h3").all_inner_texts() if "Principaux" in h]
+
+    # The products tab is open; the partners' section is neither computed nor drawn.
+    check(page, "open section", headings, ["Principaux produits (A38) : exportations"])
+    assert params(page)["detail"] == "produits"
+    charts = main.locator(".js-plotly-plot")
+    check(page, "charts drawn", charts.count, 5)  # 3 overall, 2 for the products
+
+    page.get_by_role("tab", name="Par pays partenaire").click()
+    page.wait_for_function("() => location.search.includes('detail=pays')", timeout=60_000)
+    settle(page)
+    check(page, "open section", headings, ["Principaux pays partenaires : exportations"])
+    check(page, "charts drawn", charts.count, 5)
+    assert params(page)["territoire"] == "93" and params(page)["annee"] == "2024"
+
+    # The link reopens the partners' tab.
+    open_view(page, base, "evolution?territoire=93&annee=2024&detail=pays")
+    check(page, "open section", headings, ["Principaux pays partenaires : exportations"])
+    expect(page.get_by_role("tab", name="Par pays partenaire")).to_have_attribute(
+        "aria-selected", "true"
+    )

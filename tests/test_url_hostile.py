@@ -42,7 +42,7 @@ HOSTILE = [
     "NaN",
     "fr\nR11",
 ]
-PAGE_PARAMS = ["zone", "vue", "portee", "indicateur", "comparer", "carte"]
+PAGE_PARAMS = ["zone", "vue", "portee", "indicateur", "comparer", "carte", "detail"]
 
 values = st.one_of(
     st.sampled_from(HOSTILE),
