@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import browser_page, open_view, plain, streamlit_server, wait_for_app
 from tests.browser import url_params as params
@@ -82,8 +83,11 @@ def test_overview_deep_link_then_filter_change_and_page_switch_keep_the_url(page
 def test_partners_deep_link_csv_matches_the_balances_written_on_the_chart(page, base):
     open_view(page, base, "partenaires?territoire=93&annee=2024&zone=tous")
     wait_for_plots(page, 2)
-    svg = plain(page.locator(".js-plotly-plot").first.inner_text())
-    assert "Chine" in svg and "Allemagne" in svg
+    chart = page.locator(".js-plotly-plot").first
+    # plotly.js draws the axes before the bars' country labels: wait for the labels.
+    for country in ("Chine", "Allemagne"):
+        expect(chart).to_contain_text(country, timeout=60_000)
+    svg = plain(chart.inner_text())
     name, rows = download_csv(page)
     assert name == "partenaires_93-seine-saint-denis_2024.csv"
     header, body = rows[0], rows[1:]
