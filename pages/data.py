@@ -162,7 +162,7 @@ with shared.guard():
         shown = tables.rows_table(cache.trade_rows(filters, GRID_MAX_ROWS), "donnees")
         n = summary.rows
 
-        build = AllRows("donnees")
+        every_row: AllRows | tables.Table = AllRows("donnees")
     else:
         grouped = one_flow(
             tables.grouped_rows_table(
@@ -175,7 +175,7 @@ with shared.guard():
             grouped.frame.head(GRID_MAX_ROWS), grouped.kinds, grouped.view, grouped.caption
         )
 
-        build = grouped
+        every_row = grouped
 
     total = summary.exports if filters.flow == "export" else summary.imports
     unpublished = catalog.unpublished(filters.territory, filters.flow, filters.period)
@@ -223,5 +223,5 @@ with shared.guard():
         else f"Les fichiers contiennent les {format_number(n)} lignes."
     )
     # A small selection is whole in the grid already: its files are made with the page.
-    whole = shown if n <= min(SMALL_ROWS, GRID_MAX_ROWS) and len(shown.frame) == n else build
+    whole = shown if n <= min(SMALL_ROWS, GRID_MAX_ROWS) and len(shown.frame) == n else every_row
     download_buttons(whole, filters, name, key=f"data_{view}", view=shown.view)

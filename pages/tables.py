@@ -193,7 +193,7 @@ class AllRows:
 
 
 def download_buttons(
-    table: tables.Table | Callable[[], Iterable[tables.Table]] | AllRows,
+    table: tables.Table | AllRows,
     filters: Filters,
     territory_name: str,
     key: str,
@@ -204,12 +204,12 @@ def download_buttons(
     the table's fingerprint, from ``show_table``).
 
     A small table's files are made with the page (once per content) and handed to the browser
-    by Streamlit (``table`` an ``AllRows``: every row behind the filters, written by a worker
-    process). Not on the click (a deferred download): Streamlit forgets a deferred file
-    when a run is interrupted before it draws the button again, which quick clicks do. A large one (more than ``SMALL_ROWS`` rows, or ``table`` given as a function
-    yielding it in consecutive parts) is prepared on request: written to a temporary file part
-    by part (``core.exports``) and streamed from disk by the server, so that memory stays flat
-    however many users download; its link lasts an hour.
+    by Streamlit. Not on the click (a deferred download): Streamlit forgets a deferred file
+    when a run is interrupted before it draws the button again, which quick clicks do. A large
+    table (more than ``SMALL_ROWS`` rows), or ``AllRows`` (every row behind the filters, written
+    by a worker process), is prepared on request: written to a temporary file and streamed from
+    disk by the server (``core.exports``), so that memory stays flat however many users
+    download; its link lasts an hour.
     """
     view = view or (table.view if isinstance(table, tables.Table) else "tableau")
     names = {
@@ -255,10 +255,7 @@ def download_buttons(
                     kind, pinned.version, filters.to_query_params(), names[kind]
                 )
             else:
-                if callable(table):  # parts queried now: from the newest build, kept likewise
-                    made_from = (filters, view, cache.begin_run().version)
-                parts = table() if callable(table) else [table]
-                ready = exports.write(kind, parts, names[kind])
+                ready = exports.write(kind, [table], names[kind])
         except exports.ExportFailed as exc:
             failed[f"{key}_{kind}"] = str(exc)
             return
