@@ -162,7 +162,7 @@ with shared.guard():
         shown = tables.rows_table(cache.trade_rows(filters, GRID_MAX_ROWS), "donnees")
         n = summary.rows
 
-        every_row: AllRows | tables.Table = AllRows("donnees")
+        every_row: AllRows | tables.Table = AllRows()
     else:
         grouped = one_flow(
             tables.grouped_rows_table(

@@ -189,8 +189,6 @@ class AllRows:
     of ``core.queries.trade_rows``): a download written by a worker process
     (``core.exports.write_rows``), never by the server itself."""
 
-    view: str = "donnees"
-
 
 def download_buttons(
     table: tables.Table | AllRows,
@@ -410,11 +408,11 @@ def page_choice(
     return value
 
 
-def page_tabs(name: str, labels: dict[str, str], default: str) -> tuple[str, list]:
+def page_tabs(name: str, labels: dict[str, str], default: str) -> list:
     """Tabs kept in the URL as ``name`` (``labels``: URL value → tab title) whose content runs
     only when open (Streamlit's lazy tabs: a heavy section that is not shown costs nothing);
-    returns the open tab's value and the tab containers in ``labels``' order. Draw a tab's
-    content only if its container's ``open`` is true."""
+    returns the tab containers in ``labels``' order. Draw a tab's content only if its
+    container's ``open`` is true."""
     value = shared.page_param(name, list(labels), default, labels)
     widget = f"t_{name}"
     st.session_state[widget] = labels[value]  # a deep link or Back opens its tab
@@ -422,7 +420,7 @@ def page_tabs(name: str, labels: dict[str, str], default: str) -> tuple[str, lis
         list(labels.values()), key=widget, on_change=_tab_changed, args=(name, labels)
     )
     shared.sync_url({name: value}, owned=[name])
-    return value, containers
+    return containers
 
 
 def _tab_changed(name: str, labels: dict[str, str]) -> None:

@@ -285,7 +285,7 @@ with shared.guard():
 
     flow_label = FLOW_LABELS[filters.flow]
     st.subheader("Détail par produit et par pays partenaire")
-    _, detail_tabs = page_tabs("detail", DETAIL_LABELS, "produits")
+    detail_tabs = page_tabs("detail", DETAIL_LABELS, "produits")
     sections = (
         ("product", "Produit", f"Principaux produits ({filters.level})"),
         ("partner", "Pays", "Principaux pays partenaires"),
