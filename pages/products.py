@@ -2,8 +2,9 @@
 
 One treemap with imports in blue and exports in purple, each box's area proportional to its
 value so the two blocks also show the overall balance, drilled down A17 → A38 → A129 → CPF4:
-it opens at the shared ``niveau`` with the levels above framing it, and a click goes further
-down. Then the balance by product and the table at the chosen level (values, tonnes, euros per
+it opens at the shared ``niveau`` with the levels above framing it, and a click on a box shows
+its parts one level down (``charts.treemap_detail_level``); a finer ``niveau`` goes further.
+Then the balance by product and the table at the chosen level (values, tonnes, euros per
 kilogram).
 """
 
@@ -16,6 +17,24 @@ from core.filters import LEVEL_LABELS
 from core.labels import md
 from pages import shared
 from pages.tables import caveat, heading, period_note, show_chart, show_table, unpublished_flows
+
+
+def drill_hint(level: str) -> str:
+    """What a click on the treemap does when it opens at ``level``."""
+    finer = charts.treemap_detail_level(level)
+    if finer == level:
+        return "cliquez sur un compartiment pour l'agrandir, sur le bandeau du haut pour remonter"
+    hint = (
+        f"cliquez sur un compartiment pour voir sa composition au {texts.LEVEL_WORDS[finer]}, "
+        "sur le bandeau du haut pour remonter"
+    )
+    if finer != "CPF4":
+        hint += (
+            " ; choisissez un niveau plus fin dans « Niveau de produits » pour aller jusqu'aux "
+            "produits CPF4"
+        )
+    return hint
+
 
 filters = shared.current_filters()
 catalog = cache.catalog()
@@ -35,8 +54,8 @@ with shared.guard():
             icon=":material/info:",
         )
 
-    # The finest level carries every parent: one query serves the whole drill-down.
-    detail = cache.product_breakdown(filters, "CPF4")
+    # One level below the opening one, with every parent: one query serves the drill-down.
+    detail = cache.product_breakdown(filters, charts.treemap_detail_level(level))
     if detail.table.empty or not (detail.total_exports + detail.total_imports):
         st.info(
             "Aucun échange ne correspond aux filtres choisis : élargissez la sélection de pays "
@@ -63,9 +82,8 @@ with shared.guard():
             "l'importance du bien concerné dans sa catégorie d'échange, ce qui permet "
             "d'identifier les principales activités à l'import et à l'export, ainsi que la "
             f"balance globale. Compartiments au {texts.LEVEL_WORDS[level]}, dans leurs "
-            "catégories des niveaux supérieurs ; cliquez sur un compartiment pour descendre "
-            "(A17 → A38 → A129 → CPF4), sur le bandeau du haut pour remonter. Valeurs en "
-            "millions d'euros et part du flux."
+            f"catégories des niveaux supérieurs ; {drill_hint(level)}. Valeurs en millions "
+            "d'euros et part du flux."
         ),
     )
 

@@ -153,6 +153,10 @@ def test_products_treemap_has_blue_imports_and_purple_exports_blocks_with_the_to
     treemap, bars = figures(at)
     (trace,) = treemap["data"]
     assert trace["type"] == "treemap" and trace["maxdepth"] == 2
+    # Opens on flow / A17 and carries A38 below for a click, no deeper (plotly.js draws every
+    # node it is given): 2 flows, their A17 sectors and A38 branches.
+    depths = [i.count("/") for i in trace["ids"]]
+    assert max(depths) == 2 and depths.count(0) == 2
     nodes = dict(zip(trace["ids"], trace["values"], strict=True))
     colours = dict(zip(trace["ids"], trace["marker"]["colors"], strict=True))
     assert colours["import"] == charts.IMPORT_COLOR and colours["export"] == charts.EXPORT_COLOR
@@ -166,6 +170,11 @@ def test_products_treemap_has_blue_imports_and_purple_exports_blocks_with_the_to
     assert table["Exportations (M€)"].sum() == pytest.approx(12_148.6, abs=0.05)
     assert "Exportations (t)" in table.columns and "Exportations (€/kg)" in table.columns
     assert "Clé de lecture" in texts(at) and "en violet" in texts(at)
+    assert (
+        "cliquez sur un compartiment pour voir sa composition au niveau A38, sur le bandeau du "
+        "haut pour remonter ; choisissez un niveau plus fin dans « Niveau de produits » pour "
+        "aller jusqu'aux produits CPF4. Valeurs en millions d'euros et part du flux."
+    ) in texts(at)
 
 
 def test_products_drill_down_to_cpf4_under_its_parents():
@@ -183,6 +192,10 @@ def test_products_drill_down_to_cpf4_under_its_parents():
     assert [s.value for s in at.subheader][1] == (
         "Solde commercial par produit (niveau CPF4), Seine-Saint-Denis (2024)"
     )
+    assert "cliquez sur un compartiment pour l'agrandir, sur le bandeau du haut" in texts(at)
+    # Opening at A129, a click shows the CPF4 products of a box.
+    (trace,) = figures(open_app({**SSD, "niveau": "A129"}, page="products.py"))[0]["data"]
+    assert trace["maxdepth"] == 4 and max(i.count("/") for i in trace["ids"]) == 4
 
 
 def test_products_level_follows_the_shared_niveau_param():

@@ -142,6 +142,12 @@ def test_treemap_drills_from_a17_to_cpf4_and_opens_at_the_chosen_level(fixture_d
     )
 
 
+def test_treemap_carries_one_level_below_the_one_it_opens_at():
+    assert [charts.treemap_detail_level(lv) for lv in ("A17", "A38", "A129", "CPF4")] == [
+        "A38", "A129", "CPF4", "CPF4",
+    ]  # fmt: skip
+
+
 def test_print_treemap_labels_every_tile_with_its_value_and_groups_the_rest(demo_db):
     f = Filters("59", demo_db.catalog().period("2024"), level="A129")
     breakdown = queries.product_breakdown(demo_db, f, "A129")
