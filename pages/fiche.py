@@ -6,6 +6,10 @@ Streamlit elements (texts escaped as Markdown, the seeds' resources as links, ch
 the shared chart config). The shared ``territoire``, ``annee`` and ``niveau`` filters apply (the
 level sets the treemap's and the Sankey diagrams' products); the others do not: the fiche is a
 fixed document, like the seeds.
+
+On screen, each flows section's comparison (the same diagram for the région and for France,
+on the next printed page in the files) sits in a closed expander whose content runs only once
+opened: four of the page's eight charts, far below the fold, no longer hold up a page switch.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import streamlit as st
 
 from core import cache
 from core import fiche as fiche_doc
-from core.fiche.model import Block, Rich
+from core.fiche.model import Block, Rich, Section
 from core.labels import md
 from pages import shared
 from pages.tables import french_chrome, heading, show_chart
@@ -67,6 +71,16 @@ def show_block(block: Block, key: str, view: str, territory_name: str) -> None:
             st.markdown(f"**{md(line)}**")
 
 
+def split_comparison(section: Section) -> tuple[list[Block], list[Block]]:
+    """A flows section's own blocks, and those after its page break: the same diagrams for
+    the région and France (none for France's fiche)."""
+    blocks = list(section.blocks)
+    cut = next((i for i, b in enumerate(blocks) if b.kind == "pagebreak"), None)
+    if section.id not in ("exportations", "importations") or cut is None:
+        return blocks, []
+    return blocks[:cut], blocks[cut + 1 :]
+
+
 filters = shared.current_filters()
 
 with shared.guard():
@@ -110,10 +124,31 @@ with shared.guard():
                 help="A4, une section par page ; la préparation prend quelques secondes.",
             )
 
+    catalog = cache.catalog()
     for section in fiche.sections:
         if section.level == 2:
             st.header(md(heading(section.title)), divider="violet")
         else:
             st.subheader(md(heading(section.title)))
-        for i, block in enumerate(section.blocks):
+        blocks, compared = split_comparison(section)
+        for i, block in enumerate(blocks):
             show_block(block, f"fiche_{section.id}_{i}", f"fiche-{section.id}", fiche.name)
+        if compared:
+            region = catalog.region_of(territory)
+            label = (
+                f"Comparer avec la région ({md(catalog.territory_name(f'R{region}'))}) et la "
+                "France entière"
+                if region
+                else "Comparer avec la France entière"
+            )
+            # Lazy: the two diagrams (below the fold, 4 of the page's 8 charts) are drawn only
+            # once the reader opens them.
+            box = st.expander(
+                label, key=f"x_fiche_{section.id}", on_change="rerun", icon=":material/compare:"
+            )
+            if box.open:
+                with box:
+                    for i, block in enumerate(compared, start=len(blocks) + 1):
+                        show_block(
+                            block, f"fiche_{section.id}_{i}", f"fiche-{section.id}", fiche.name
+                        )

@@ -38,6 +38,11 @@ def test_deep_link_shows_the_seeds_document_for_seine_saint_denis():
     assert f"**Total des exportations \\: 12{NN}148,6 millions d'euros**" in page
     assert f"soit 8,6{NN}% de la valeur exportée par la région Île-de-France" in page
     assert f"soit 2,29{NN}% de la valeur importée au niveau national" in page
+    assert f"141{NN}666,3" not in page  # the région's totals wait in the closed comparisons
+    at.session_state["x_fiche_exportations"] = True
+    at.session_state["x_fiche_importations"] = True
+    at.run()
+    page = texts(at)
     assert f"**Total des exportations \\: 141{NN}666,3 millions d'euros**" in page
     assert f"**Total des importations \\: 684{NN}776,3 millions d'euros**" in page
     assert "Clé de lecture" in page and "lieu de dédouanement" in page
@@ -59,9 +64,28 @@ def test_the_page_draws_its_charts_for_any_screen_width():
 
     at = open_app({"territoire": "59", "annee": "2024", "niveau": "A129"}, page="fiche.py")
     assert not at.exception
+    # The région's and France's diagrams wait in a closed expander per flow, not drawn.
+    assert [e.label for e in at.expander] == [
+        "Comparer avec la région (Hauts-de-France) et la France entière"
+    ] * 2
+    specs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    assert [spec["data"][0]["type"] for spec in specs] == ["bar", "treemap", "sankey", "sankey"]
+    assert "peut être comparée" not in texts(at)
+    # Opened (the reader's click), each draws the région's and France's diagrams with their
+    # totals, after the seeds' sentence.
+    at.session_state["x_fiche_exportations"] = True
+    at.session_state["x_fiche_importations"] = True
+    at.run()
+    assert not at.exception
     specs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
     kinds = [spec["data"][0]["type"] for spec in specs]
     assert kinds == ["bar", "treemap"] + ["sankey"] * 6
+    exports = at.expander[0]
+    assert exports.markdown[0].value.startswith("La situation départementale des exportations")
+    assert [m.value for m in exports.markdown][1] == (
+        "**Flux à l'export (niveau A129), Hauts-de-France (en valeur, 2024)**"
+    )
+    assert len(exports.get("plotly_chart")) == 2
     for spec in specs[2:]:
         labels = spec["data"][0]["node"]["label"]
         assert all("M€</b>" in label for label in labels)

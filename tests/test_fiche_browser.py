@@ -83,6 +83,11 @@ def test_sankey_labels_never_overlap_on_a_phone(demo_path, path, diagrams):
     with streamlit_server(demo_path) as base, browser_page((375, 812)) as page:
         page.goto(f"{base}/{path}")
         wait_for_app(page)
+        # The fiche's comparisons (région, France) are drawn once their expander is opened.
+        main = page.get_by_test_id("stMain")
+        for summary in main.locator("summary", has_text="Comparer avec").all():
+            summary.click()
+            wait_for_app(page)
         page.wait_for_selector(".sankey .node-label")
         page.wait_for_timeout(1500)
         checked = 0
