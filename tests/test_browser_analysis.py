@@ -19,6 +19,7 @@ from tests.browser import browser_page, open_view, plain, streamlit_server, wait
 from tests.browser import url_params as params
 
 pytestmark = pytest.mark.browser
+NN, NB = "\u202f", "\u00a0"
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +124,39 @@ def test_flows_deep_link_sentence_and_csv_add_up_to_the_same_total(page, base):
     )
     assert sum(r[header.index("Parmi les 5 principaux flux")] == "oui" for r in body) == 5
     assert any("Autres" in (r[0], r[1]) for r in body)
+
+
+SLICE_TEXTS = """() => Array.from(document.querySelectorAll('.treemaplayer .slicetext'))
+    .map(t => t.textContent).filter(t => t.trim())"""
+
+
+def test_products_treemap_click_shows_a_sector_one_level_down(page, base):
+    """Opened at A17, the treemap carries the A38 branches (and nothing finer): a click on
+    the exports' « Autres produits industriels » shows its branches with their values and
+    their share of the exports."""
+    open_view(page, base, "produits?territoire=93&annee=2024&niveau=A17")
+    treemap = page.locator(".treemaplayer").first
+    expect(
+        treemap.locator(".slicetext", has_text="Autres produits industriels").first
+    ).to_be_visible(timeout=90_000)
+    shown = page.evaluate(SLICE_TEXTS)
+    assert f"Autres produits industriels4{NN}945,0{NB}M€ · 40,7{NN}%" in shown
+    assert not any("pharmaceutiques" in t for t in shown)  # the A38 boxes wait for a click
+    depth = (
+        "() => Math.max(...document.querySelector('.js-plotly-plot').data[0].ids"
+        ".map(i => i.split('/').length - 1))"
+    )
+    assert page.evaluate(depth) == 2  # flow / A17 / A38
+    sector = treemap.locator("g.slice").filter(has_text=f"Autres produits industriels4{NN}945,0")
+    sector.last.click()
+    expect(treemap.locator(".slicetext", has_text="Produits pharmaceutiques").first).to_be_visible(
+        timeout=30_000
+    )
+    # Once the zoom has ended, only the exports' sector is shown.
+    expect(treemap.locator(".slicetext", has_text="Importations")).to_have_count(0)
+    shown = page.evaluate(SLICE_TEXTS)
+    assert f"Produits pharmaceutiques246,5{NB}M€ · 2,0{NN}%" in shown
+    assert f"Produits chimiques2{NN}684,7{NB}M€ · 22,1{NN}%" in shown
 
 
 def test_products_then_data_pages_show_the_figures_of_their_downloads(page, base):
