@@ -1,7 +1,9 @@
-"""Évolution: the territory's exports, imports and balance over every loaded year (a partial
-year drawn apart) and every quarter, then, in two tabs (``detail=produits|pays`` in the URL;
-only the open one is computed and drawn), the same flow by main product or main partner, and
-the largest risers and fallers between the first and the last whole year."""
+"""Évolution: the territory's exports, imports and balance in three tabs (``serie=annees|
+un-an|trimestres`` in the URL): over every loaded year (a partial year drawn apart), their
+growth over a year, and every quarter; then, in two tabs (``detail=produits|pays``), the same
+flow by main product or main partner, and the largest risers and fallers between the first
+and the last whole year. Only the open tab of each pair is built and drawn (Streamlit's lazy
+tabs): a page switch draws three charts, not seven."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from pages.tables import (
 filters = shared.current_filters()
 catalog = cache.catalog()
 DETAIL_LABELS = {"produits": "Par produit", "pays": "Par pays partenaire"}
+SERIES_LABELS = {"annees": "Par année", "un-an": "Sur un an", "trimestres": "Par trimestre"}
 
 
 def delta(change: float | None, colored: bool) -> dict:
@@ -193,95 +196,100 @@ with shared.guard():
     if notes:
         st.warning("« non publié » : " + " ".join(md(n) for n in notes), icon=":material/info:")
 
-    st.subheader("Exportations, importations et solde par année")
-    show_chart(
-        lambda: charts_trends.trend_chart(t, unpublished=year_marks),
-        "evolution",
-        filters,
-        t.name,
-        key="trend_chart",
-        reading_key="les courbes donnent les exportations (violet) et les importations (bleu) "
-        "de chaque année, en millions d'euros courants ; les barres donnent le solde, vert en "
-        "excédent, rouge en déficit.",
-    )
-    totals = pd.DataFrame({"Année": t.table["label"].astype(str), **tables.kpi_columns(t.table)})
-    note = unpublished_column(
-        catalog,
-        [filters.territory] * len(t.table),
-        [catalog.year_periods[y] for y in t.table["year"]],
-    )
-    if note is not None:
-        totals["Note"] = note
-    show_table(
-        tables.Table(
-            totals,
-            tables.KPI_KINDS,
-            view="evolution-totaux",
-            caption="Millions d'euros courants ; évolutions par rapport aux mêmes trimestres de "
-            "l'année précédente.",
-        ),
-        filters,
-        t.name,
-        key="trend_totals",
-    )
-
-    st.subheader("Évolution sur un an")
-    show_chart(
-        lambda: charts_trends.growth_chart(t),
-        "evolution-sur-un-an",
-        filters,
-        t.name,
-        key="growth_chart",
-        reading_key="une barre de +10 % signifie que le flux a augmenté de 10 % par rapport "
-        "aux mêmes trimestres de l'année précédente (valeurs en euros courants, inflation "
-        "comprise) ; une année partielle est hachurée.",
-    )
-
-    st.subheader("Évolution trimestrielle")
-    show_chart(
-        lambda: charts_trends.quarterly_chart(t, unpublished=quarter_marks),
-        "evolution-trimestres",
-        filters,
-        t.name,
-        key="quarterly_chart",
-        reading_key="exportations et importations de chaque trimestre publié, en millions "
-        "d'euros courants ; le survol donne l'évolution sur le même trimestre de l'année "
-        "précédente. Les trimestres ont des saisonnalités propres : comparez un trimestre au "
-        "même trimestre d'une autre année.",
-    )
-    quarterly = t.quarterly
-    quarters = pd.DataFrame(
-        {
-            "Trimestre": quarterly["label"],
-            "Exportations (M€)": tables.meur(quarterly["exports"]),
-            "Importations (M€)": tables.meur(quarterly["imports"]),
-            "Solde (M€)": tables.meur(quarterly["balance"]),
-            "Évolution des exportations": quarterly["growth_exports"],
-            "Évolution des importations": quarterly["growth_imports"],
-        }
-    )
-    note = unpublished_column(
-        catalog,
-        [filters.territory] * len(quarterly),
-        [
-            quarter_period(y, q)
-            for y, q in zip(quarterly["year"], quarterly["quarter"], strict=True)
-        ],
-    )
-    if note is not None:
-        quarters["Note"] = note
-    show_table(
-        tables.Table(
-            quarters,
-            {k: v for k, v in tables.KPI_KINDS.items() if k != "Taux de couverture"},
-            view="evolution-trimestres",
-            caption="Millions d'euros courants ; évolutions par rapport au même trimestre de "
-            "l'année précédente.",
-        ),
-        filters,
-        t.name,
-        key="trend_quarters",
-    )
+    st.subheader("Exportations, importations et solde")
+    by_year, over_a_year, by_quarter = page_tabs("serie", SERIES_LABELS, "annees")
+    if by_year.open:
+        with by_year:
+            show_chart(
+                lambda: charts_trends.trend_chart(t, unpublished=year_marks),
+                "evolution",
+                filters,
+                t.name,
+                key="trend_chart",
+                reading_key="les courbes donnent les exportations (violet) et les importations "
+                "(bleu) de chaque année, en millions d'euros courants ; les barres donnent le "
+                "solde, vert en excédent, rouge en déficit.",
+            )
+            totals = pd.DataFrame(
+                {"Année": t.table["label"].astype(str), **tables.kpi_columns(t.table)}
+            )
+            note = unpublished_column(
+                catalog,
+                [filters.territory] * len(t.table),
+                [catalog.year_periods[y] for y in t.table["year"]],
+            )
+            if note is not None:
+                totals["Note"] = note
+            show_table(
+                tables.Table(
+                    totals,
+                    tables.KPI_KINDS,
+                    view="evolution-totaux",
+                    caption="Millions d'euros courants ; évolutions par rapport aux mêmes "
+                    "trimestres de l'année précédente.",
+                ),
+                filters,
+                t.name,
+                key="trend_totals",
+            )
+    if over_a_year.open:
+        with over_a_year:
+            show_chart(
+                lambda: charts_trends.growth_chart(t),
+                "evolution-sur-un-an",
+                filters,
+                t.name,
+                key="growth_chart",
+                reading_key="une barre de +10 % signifie que le flux a augmenté de 10 % par "
+                "rapport aux mêmes trimestres de l'année précédente (valeurs en euros courants, "
+                "inflation comprise) ; une année partielle est hachurée.",
+            )
+    if by_quarter.open:
+        with by_quarter:
+            show_chart(
+                lambda: charts_trends.quarterly_chart(t, unpublished=quarter_marks),
+                "evolution-trimestres",
+                filters,
+                t.name,
+                key="quarterly_chart",
+                reading_key="exportations et importations de chaque trimestre publié, en "
+                "millions d'euros courants ; le survol donne l'évolution sur le même trimestre de "
+                "l'année précédente. Les trimestres ont des saisonnalités propres : comparez un "
+                "trimestre au même trimestre d'une autre année.",
+            )
+            quarterly = t.quarterly
+            quarters = pd.DataFrame(
+                {
+                    "Trimestre": quarterly["label"],
+                    "Exportations (M€)": tables.meur(quarterly["exports"]),
+                    "Importations (M€)": tables.meur(quarterly["imports"]),
+                    "Solde (M€)": tables.meur(quarterly["balance"]),
+                    "Évolution des exportations": quarterly["growth_exports"],
+                    "Évolution des importations": quarterly["growth_imports"],
+                }
+            )
+            note = unpublished_column(
+                catalog,
+                [filters.territory] * len(quarterly),
+                [
+                    quarter_period(y, q)
+                    for y, q in zip(quarterly["year"], quarterly["quarter"], strict=True)
+                ],
+            )
+            if note is not None:
+                quarters["Note"] = note
+            show_table(
+                tables.Table(
+                    quarters,
+                    {k: v for k, v in tables.KPI_KINDS.items() if k != "Taux de couverture"},
+                    view="evolution-trimestres",
+                    caption="Millions d'euros courants ; évolutions par rapport au même "
+                    "trimestre de l'année précédente.",
+                ),
+                filters,
+                t.name,
+                key="trend_quarters",
+            )
 
     flow_label = FLOW_LABELS[filters.flow]
     st.subheader("Détail par produit et par pays partenaire")

@@ -109,31 +109,47 @@ def test_trends_deep_link_shows_growth_computed_by_hand(fixture_app):
     assert deltas["Exportations 2024"] == f"+25,0{NN}% sur un an"
     assert f"Seine-Saint-Denis{NB}: évolution 2022–2024" in texts(at)
     assert "Clé de lecture" in texts(at)
-    # Totals, quarters, then the open tab (products by default): its series and its movers.
-    # The other tab is neither computed nor drawn.
-    assert [t.label for t in at.tabs] == ["Par produit", "Par pays partenaire"]
-    assert url(at)["detail"] == "produits"
-    assert len(at.dataframe) == 4
-    overall = [
-        "evolution_93-seine-saint-denis_2024",
-        "evolution-sur-un-an_93-seine-saint-denis_2024",
-        "evolution-trimestres_93-seine-saint-denis_2024",
-    ]
+    # Two pairs of tabs: the series (by year by default) and the breakdown (products by
+    # default). Only the open tab of each pair is computed and drawn.
+    assert [t.label for t in at.tabs] == [
+        "Par année", "Sur un an", "Par trimestre", "Par produit", "Par pays partenaire",
+    ]  # fmt: skip
+    assert url(at)["serie"] == "annees" and url(at)["detail"] == "produits"
+    assert len(at.dataframe) == 3  # the totals by year, the products' series, their movers
     assert png_names(at) == [
-        *overall,
+        "evolution_93-seine-saint-denis_2024",
         "evolution-produits_93-seine-saint-denis_2024",
         "evolution-hausses-baisses-produits_93-seine-saint-denis_2024",
     ]
-    at = open_app({"territoire": "93", "annee": "2024", "detail": "pays"}, page="trends.py")
+    at = open_app(
+        {"territoire": "93", "annee": "2024", "serie": "un-an", "detail": "pays"},
+        page="trends.py",
+    )
     assert_clean(at)
-    assert len(at.dataframe) == 4
+    assert len(at.dataframe) == 2  # the growth chart has no table of its own
     assert png_names(at) == [
-        *overall,
+        "evolution-sur-un-an_93-seine-saint-denis_2024",
         "evolution-pays_93-seine-saint-denis_2024",
         "evolution-hausses-baisses-pays_93-seine-saint-denis_2024",
     ]
     assert f"Principaux pays partenaires{NB}: exportations" in texts(at)
     assert "Principaux produits" not in texts(at)
+    at = open_app({"territoire": "93", "annee": "2024", "serie": "trimestres"}, page="trends.py")
+    assert_clean(at)
+    assert png_names(at)[0] == "evolution-trimestres_93-seine-saint-denis_2024"
+    quarters = at.dataframe[0].value.set_index("Trimestre")
+    assert list(quarters.columns[:3]) == ["Exportations (M€)", "Importations (M€)", "Solde (M€)"]
+
+
+def test_an_unknown_series_tab_opens_the_years_with_a_notice(fixture_app):
+    at = open_app({"territoire": "93", "annee": "2024", "serie": "mois"}, page="trends.py")
+    assert not at.exception
+    assert url(at)["serie"] == "annees"
+    assert [w.value for w in at.warning] == [
+        "Valeur « mois » du paramètre « serie » inconnue (annees, un-an, trimestres attendu) "
+        "\\: affichage de « Par année »\\."
+    ]
+    assert png_names(at)[0] == "evolution_93-seine-saint-denis_2024"
 
 
 def test_an_unknown_detail_tab_opens_the_products_with_a_notice(fixture_app):
@@ -156,7 +172,7 @@ def test_risers_and_fallers_say_why_there_is_no_fall(fixture_app):
         "Aucune baisse à montrer : aucun produit n'a reculé entre 2022 et 2024 (seules les 2 "
         "plus fortes hausses figurent)."
     ) in shown
-    movers = at.dataframe[3].value
+    movers = at.dataframe[2].value
     assert movers["Sens"].tolist() == ["Hausse", "Hausse"]
     at = open_app({"territoire": "93", "annee": "2024", "detail": "pays"}, page="trends.py")
     assert (
@@ -167,7 +183,7 @@ def test_risers_and_fallers_say_why_there_is_no_fall(fixture_app):
 
 def test_breakdown_legend_names_are_whole(demo_app):
     at = open_app({"territoire": "93", "annee": "2024", "niveau": "A129"}, page="trends.py")
-    area = figures(at)[3]
+    area = figures(at)[1]
     names = [t["name"] for t in area["data"]]
     assert names and all("…" not in n for n in names)
     assert any("<br>" in n for n in names)  # long names wrapped, not cut
@@ -191,11 +207,12 @@ def test_trends_draw_the_partial_year_apart_and_per_quarter(demo_app):
     assert any(i.startswith("2025 (T1–T2) est une année partielle") for i in infos(at))
     totals = at.dataframe[0].value
     assert totals["Année"].tolist()[-1] == "2025 (T1–T2)"
-    quarters = at.dataframe[1].value
-    assert quarters["Trimestre"].tolist()[-2:] == ["T1 2025", "T2 2025"]
     trend = figures(at)[0]
     hollow = [t for t in trend["data"] if t.get("mode") == "markers"]
     assert {t["text"][0] for t in hollow} == {"2025 (T1–T2)"}
+    at = open_app({"territoire": "93", "annee": "2025", "serie": "trimestres"}, page="trends.py")
+    quarters = at.dataframe[0].value
+    assert quarters["Trimestre"].tolist()[-2:] == ["T1 2025", "T2 2025"]
 
 
 def test_trends_mark_aisne_2024_imports_unpublished(demo_app):
@@ -207,7 +224,8 @@ def test_trends_mark_aisne_2024_imports_unpublished(demo_app):
     totals = at.dataframe[0].value.set_index("Année")
     assert totals.at["2024", "Note"] == "importations non publiées"
     assert totals.at["2023", "Note"] == ""
-    quarters = at.dataframe[1].value.set_index("Trimestre")
+    at = open_app({"territoire": "02", "annee": "2024", "serie": "trimestres"}, page="trends.py")
+    quarters = at.dataframe[0].value.set_index("Trimestre")
     assert quarters.at["T3 2024", "Note"] == "importations non publiées"
     assert quarters.at["T3 2023", "Note"] == ""
 

@@ -369,7 +369,7 @@ def test_a_partial_year_says_it_is_partial(page, base):
 
 
 # --- 6. lazy tabs -------------------------------------------------------------------------------
-def test_evolution_tabs_draw_only_the_open_breakdown_and_keep_it_in_the_url(page, base):
+def test_evolution_tabs_draw_only_the_open_series_and_breakdown_and_keep_them_in_the_url(page, base):
     open_view(page, base, "evolution?territoire=93&annee=2024")
     main = page.get_by_test_id("stMain")
 
@@ -380,14 +380,26 @@ def test_evolution_tabs_draw_only_the_open_breakdown_and_keep_it_in_the_url(page
     check(page, "open section", headings, ["Principaux produits (A38) : exportations"])
     assert params(page)["detail"] == "produits"
     charts = main.locator(".js-plotly-plot")
-    check(page, "charts drawn", charts.count, 5)  # 3 overall, 2 for the products
+    check(page, "charts drawn", charts.count, 3)  # by year, then 2 for the products
+    assert params(page)["serie"] == "annees"
 
     page.get_by_role("tab", name="Par pays partenaire").click()
     page.wait_for_function("() => location.search.includes('detail=pays')", timeout=60_000)
     settle(page)
     check(page, "open section", headings, ["Principaux pays partenaires : exportations"])
-    check(page, "charts drawn", charts.count, 5)
+    check(page, "charts drawn", charts.count, 3)
     assert params(page)["territoire"] == "93" and params(page)["annee"] == "2024"
+
+    # The series' tabs: by quarter replaces by year (its chart and its table), both in the URL.
+    page.get_by_role("tab", name="Par trimestre").click()
+    page.wait_for_function("() => location.search.includes('serie=trimestres')", timeout=60_000)
+    settle(page)
+    check(page, "charts drawn", charts.count, 3)
+    assert params(page)["detail"] == "pays"
+    expect(
+        main.get_by_text("exportations et importations de chaque trimestre publié")
+    ).to_be_visible()
+    expect(main.get_by_text("les courbes donnent les exportations")).to_have_count(0)
 
     # The link reopens the partners' tab.
     open_view(page, base, "evolution?territoire=93&annee=2024&detail=pays")

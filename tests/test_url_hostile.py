@@ -42,7 +42,7 @@ HOSTILE = [
     "NaN",
     "fr\nR11",
 ]
-PAGE_PARAMS = ["zone", "vue", "portee", "indicateur", "comparer", "carte", "detail"]
+PAGE_PARAMS = ["zone", "vue", "portee", "indicateur", "comparer", "carte", "detail", "serie"]
 
 values = st.one_of(
     st.sampled_from(HOSTILE),
