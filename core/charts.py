@@ -51,6 +51,11 @@ CHAR_EM = 0.53
 # plotly_white's layout only: a template object built once (passing the name copies and
 # validates the whole template, data defaults included, on every chart).
 _TEMPLATE = go.layout.Template(layout=pio.templates["plotly_white"].layout)
+# Plotly's default template, so every figure starts from it: a figure takes the default
+# without validating it again, where assigning it in ``french_layout`` validated and copied it
+# on every chart (4 ms a figure, a fifth of the fiche's first build).
+pio.templates["comex"] = _TEMPLATE
+pio.templates.default = "comex"
 
 
 class FrozenFigure(go.Figure):
@@ -70,7 +75,6 @@ def french_layout(fig: go.Figure, title: str | None = None, height: int | None =
     """Shared layout: French separators, sober template, title and legend placement."""
     fig.update_layout(
         separators=PLOTLY_SEPARATORS,
-        template=_TEMPLATE,
         font={"family": FONT, "size": 13},
         title={"text": title, "x": 0, "xanchor": "left"} if title else None,
         margin={"l": 10, "r": 10, "t": 60 if title else 20, "b": 10},

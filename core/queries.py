@@ -250,6 +250,20 @@ def territoires_of(catalog, territory: str) -> tuple[tuple[tuple[str, int], ...]
     return names, hidden
 
 
+def territoires_by_region(catalog) -> dict[str, int]:
+    """How many principal Territoires d'industrie each région lists (``territoires_of`` of
+    every région, counted), from one grouping of the whole table: France's fiche lists them
+    all, and one ``territoires_of`` per région took 5 ms each."""
+    rows = catalog.territoires
+    regions = rows["dept"].map(lambda d: catalog.region_of(d)).rename("region")
+    sums = rows.groupby([regions, rows["id"], rows["name"]], as_index=False)[
+        ["n_communes", "share"]
+    ].sum()
+    keep = sums["n_communes"].ge(ti.MIN_COMMUNES) | sums["share"].ge(ti.MIN_SHARE)
+    counts = sums[keep].groupby("region").size()
+    return {code: int(counts.get(code, 0)) for code in catalog.regions}
+
+
 def kpis(db: Reader, f: Filters) -> Kpis:
     catalog = db.catalog()
     prev = catalog.previous(f.period)

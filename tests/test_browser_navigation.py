@@ -369,7 +369,9 @@ def test_a_partial_year_says_it_is_partial(page, base):
 
 
 # --- 6. lazy tabs -------------------------------------------------------------------------------
-def test_evolution_tabs_draw_only_the_open_series_and_breakdown_and_keep_them_in_the_url(page, base):
+def test_evolution_tabs_draw_only_the_open_series_and_breakdown_and_keep_them_in_the_url(
+    page, base
+):
     open_view(page, base, "evolution?territoire=93&annee=2024")
     main = page.get_by_test_id("stMain")
 

@@ -182,6 +182,17 @@ def test_territoires_of_a_region_count_the_communes_of_all_its_departements(fixt
     assert queries.territoires_of(catalog, "FR") == ((), 0)
 
 
+def test_territoires_by_region_counts_what_each_region_lists(fixture_db, demo_db):
+    # By hand on the fixture: Île-de-France lists Grand Roissy Le Bourget (25 communes).
+    counts = queries.territoires_by_region(fixture_db.catalog())
+    assert counts["11"] == 1 and counts["32"] == 0
+    # On the demo's real list: the same as territoires_of, région by région.
+    catalog = demo_db.catalog()
+    counts = queries.territoires_by_region(catalog)
+    assert counts == {r: len(queries.territoires_of(catalog, f"R{r}")[0]) for r in catalog.regions}
+    assert sum(counts.values()) > 150  # the real list has 183 territories
+
+
 def test_territoires_listed_by_share_of_population_and_summed_over_a_region(quarters_db):
     catalog = quarters_db.catalog()
     # 95: Boucle has one commune but 25 % of its people there (listed); Roissy 3 communes and

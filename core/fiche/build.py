@@ -120,9 +120,10 @@ def _territoires(catalog: Catalog, k: queries.Kpis) -> Section:
         return Section("territoires", title, tuple(blocks), new_page=False, level=3)
 
     items = []
+    counts = queries.territoires_by_region(catalog)
     # Sorted as a French reader expects: Île-de-France among the I, not after Z.
     for code, name in sorted(catalog.regions.items(), key=lambda kv: slug(kv[1])):
-        n = len(queries.territoires_of(catalog, f"R{code}")[0])
+        n = counts[code]
         items.append(f"{name} ({n} Territoire{'s' if n > 1 else ''} d'industrie)")
     return Section(
         "territoires",
