@@ -445,17 +445,23 @@ def rankings(db: Database, f: Filters, scope: str) -> Rankings:
     catalog = db.catalog()
     ind = departement_indicators(db, f.period)
     region = f.region_code if f.kind == "region" else catalog.region_of(f.territory)
+    table = ind.table
     if f.kind == "france" or scope == "france" or region is None:
-        table, scope, scope_name = ind.table.copy(), "france", "France"
+        scope, scope_name = "france", "France"
     else:
-        table = ind.table[ind.table["region"] == region].copy()
+        rows = np.flatnonzero(table["region"].to_numpy() == region)
+        table = table.take(rows).reset_index(drop=True)
         scope_name = catalog.regions[region]
-    for column, _, _ in INDICATORS.values():
-        table[f"rank_{column}"] = _competition_ranks(table[column].to_numpy(dtype="float64"))
-    selected = f.territory if f.kind == "departement" else None
-    return Rankings(
-        scope, scope_name, f.period, ind.prev_period, selected, table.reset_index(drop=True)
+    # Built in one piece (a column added at a time copied the frame six times: 2,5 ms).
+    ranks = pd.DataFrame(
+        {
+            f"rank_{column}": _competition_ranks(table[column].to_numpy(dtype="float64"))
+            for column, _, _ in INDICATORS.values()
+        }
     )
+    table = pd.concat([table, ranks], axis=1)
+    selected = f.territory if f.kind == "departement" else None
+    return Rankings(scope, scope_name, f.period, ind.prev_period, selected, table)
 
 
 # --- Specialisation ------------------------------------------------------------------------
