@@ -9,7 +9,8 @@ fixed document, like the seeds.
 
 On screen, each flows section's comparison (the same diagram for the région and for France,
 on the next printed page in the files) sits in a closed expander whose content runs only once
-opened: four of the page's eight charts, far below the fold, no longer hold up a page switch.
+opened: four of the page's eight charts, far below the fold, are neither built nor drawn
+until then (the page's fiche is built without them; an open expander reads the whole one).
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ filters = shared.current_filters()
 with shared.guard():
     territory, period, level = filters.territory, filters.period, filters.level
     # The page's own figures fit any screen (screen=True); the files keep the printed ones.
-    fiche = cache.fiche(territory, period, level=level, screen=True)
+    # The comparisons' diagrams are built only when an expander opens (the whole fiche).
+    fiche = cache.fiche(territory, period, level=level, screen=True, comparisons=False)
     french_chrome()
     st.caption(md(fiche.kicker))
     st.title(md(heading(fiche.heading)))
@@ -147,6 +149,10 @@ with shared.guard():
                 label, key=f"x_fiche_{section.id}", on_change="rerun", icon=":material/compare:"
             )
             if box.open:
+                whole = cache.fiche(territory, period, level=level, screen=True)
+                _, compared = split_comparison(
+                    next(part for part in whole.sections if part.id == section.id)
+                )
                 with box:
                     for i, block in enumerate(compared, start=len(blocks) + 1):
                         show_block(

@@ -327,6 +327,26 @@ def test_france_fiche_has_no_shares_and_no_comparison(demo_db, y2024):
     assert labels == ["Exportations", "Importations", "Solde commercial", "Taux de couverture"]
 
 
+def test_without_comparisons_the_flows_stop_at_the_sentence_that_introduces_them(
+    demo_db, y2024, fiche_93
+):
+    """The page's first build: no région or France diagram is queried or built; every block
+    up to the comparison sentence is the whole fiche's."""
+    light = build_fiche(demo_db, "93", y2024, screen=True, comparisons=False)
+    whole = build_fiche(demo_db, "93", y2024, screen=True)
+    assert len(list(light.figures())) == 4 and len(list(whole.figures())) == 8
+    for flow in ("exportations", "importations"):
+        kinds = [b.kind for b in light.section(flow).blocks]
+        assert kinds[-2:] == ["pagebreak", "paragraph"]
+        assert light.section(flow).blocks[-1].text.startswith("La situation départementale")
+        cut = len(kinds)
+        assert [b.text for b in whole.section(flow).blocks[:cut]] == [
+            b.text for b in light.section(flow).blocks
+        ]
+        assert [b.kind for b in whole.section(flow).blocks[cut:]] == ["figure", "figure"]
+    assert [s.id for s in light.sections] == [s.id for s in fiche_93.sections]
+
+
 def test_partial_year_is_labelled_everywhere(demo_db):
     period = demo_db.catalog().period("2025")
     fiche = build_fiche(demo_db, "93", period)

@@ -30,6 +30,7 @@ def build_fiche(
     memo: dict | None = None,
     level: str = DEFAULT_LEVEL,
     screen: bool = False,
+    comparisons: bool = True,
 ) -> Fiche:
     """The whole document for a territory (`93`, `R32`, `FR`), a loaded period and a product
     level (the treemap's tiles and the Sankey diagrams' goods; the seeds' A129 by default).
@@ -40,6 +41,10 @@ def build_fiche(
 
     ``memo`` (optional, any dict kept across calls) shares the région and France diagrams
     between the fiches of a batch: they are the same for every département of a région.
+
+    Without ``comparisons``, each flows section stops at the sentence that introduces the
+    région's and France's diagrams, which are neither queried nor built: the page draws them
+    (from the whole fiche) only once the reader opens them.
     """
     catalog = db.catalog()
     code = normalise_territory(territory, catalog)
@@ -66,8 +71,8 @@ def build_fiche(
         ),
         _balance(db, f, place, unpublished),
         _activities(db, f, place, unpublished, screen),
-        _flows(db, f, k, "export", place, unpublished, memo, screen),
-        _flows(db, f, k, "import", place, unpublished, memo, screen),
+        _flows(db, f, k, "export", place, unpublished, memo, screen, comparisons),
+        _flows(db, f, k, "import", place, unpublished, memo, screen, comparisons),
         Section("informations", "Informations pratiques", prose.practical(catalog)),
     ]
     return Fiche(
@@ -282,6 +287,7 @@ def _flows(
     unpublished: dict[str, str],
     memo: dict,
     screen: bool,
+    comparisons: bool = True,
 ) -> Section:
     ff = f.with_(flow=flow)
     flows = queries.sankey_flows(db, ff)
@@ -312,6 +318,7 @@ def _flows(
         others.append(("FR", "France entière"))
     if others:
         blocks += [Block("pagebreak"), prose.comparison(flow, f.kind, len(others) == 2)]
+    if others and comparisons:
         short = "Flux à l'export" if flow == "export" else "Flux à l'import"
         captions = [f"{short} ({level}), {label} ({paren})" for _, label in others]
         height = page.SANKEY_HEIGHT_PX
