@@ -141,26 +141,34 @@ def test_trends_deep_link_shows_growth_computed_by_hand(fixture_app):
     assert list(quarters.columns[:3]) == ["Exportations (M€)", "Importations (M€)", "Solde (M€)"]
 
 
-def test_an_unknown_series_tab_opens_the_years_with_a_notice(fixture_app):
-    at = open_app({"territoire": "93", "annee": "2024", "serie": "mois"}, page="trends.py")
+@pytest.mark.parametrize(
+    ("name", "value", "default", "notice"),
+    [
+        (
+            "serie",
+            "mois",
+            "annees",
+            "Valeur « mois » du paramètre « serie » inconnue (annees, un-an, trimestres "
+            "attendu) \\: affichage de « Par année »\\.",
+        ),
+        (
+            "detail",
+            "<b>x</b>",
+            "produits",
+            # The value is shown as text (Markdown escaped), the default tab named.
+            "Valeur « \\<b\\>x\\</b\\> » du paramètre « detail » inconnue (produits, pays "
+            "attendu) \\: affichage de « Par produit »\\.",
+        ),
+    ],
+)
+def test_an_unknown_tab_opens_the_default_one_with_a_notice(
+    fixture_app, name, value, default, notice
+):
+    at = open_app({"territoire": "93", "annee": "2024", name: value}, page="trends.py")
     assert not at.exception
-    assert url(at)["serie"] == "annees"
-    assert [w.value for w in at.warning] == [
-        "Valeur « mois » du paramètre « serie » inconnue (annees, un-an, trimestres attendu) "
-        "\\: affichage de « Par année »\\."
-    ]
+    assert url(at)[name] == default
+    assert [w.value for w in at.warning] == [notice]
     assert png_names(at)[0] == "evolution_93-seine-saint-denis_2024"
-
-
-def test_an_unknown_detail_tab_opens_the_products_with_a_notice(fixture_app):
-    at = open_app({"territoire": "93", "annee": "2024", "detail": "<b>x</b>"}, page="trends.py")
-    assert not at.exception
-    assert url(at)["detail"] == "produits"
-    # The value is shown as text (Markdown escaped), the default tab named.
-    assert [w.value for w in at.warning] == [
-        "Valeur « \\<b\\>x\\</b\\> » du paramètre « detail » inconnue (produits, pays "
-        "attendu) \\: affichage de « Par produit »\\."
-    ]
 
 
 def test_risers_and_fallers_say_why_there_is_no_fall(fixture_app):
