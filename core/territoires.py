@@ -277,16 +277,22 @@ def resolve(
     return out.sort_values(["id", "dept"], ignore_index=True)[COLUMNS]
 
 
+def listed(rows: pd.DataFrame) -> pd.Series:
+    """Which ``rows`` (a territory in a département or a région: communes, population share)
+    the fact sheets list: at least ``MIN_COMMUNES`` communes or ``MIN_SHARE`` of its people."""
+    return rows["n_communes"].ge(MIN_COMMUNES) | rows["share"].ge(MIN_SHARE)
+
+
 def principal(rows: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The territories a département lists, sorted by name, and how many it leaves out.
 
     ``rows``: the ``resolve`` rows of one département. A territory is listed when it has at
     least ``MIN_COMMUNES`` communes there or at least ``MIN_SHARE`` of its population lives
     there (the rule that reproduces the ANCT fact sheets)."""
-    keep = rows["n_communes"].ge(MIN_COMMUNES) | rows["share"].ge(MIN_SHARE)
-    listed = rows[keep]
-    listed = listed.iloc[sorted(range(len(listed)), key=lambda i: sort_key(listed["name"].iat[i]))]
-    return listed.reset_index(drop=True), int((~keep).sum())
+    keep = listed(rows)
+    shown = rows[keep]
+    shown = shown.iloc[sorted(range(len(shown)), key=lambda i: sort_key(shown["name"].iat[i]))]
+    return shown.reset_index(drop=True), int((~keep).sum())
 
 
 def load_resolved(path: Path | str = OUTPUT) -> pd.DataFrame:
