@@ -259,7 +259,7 @@ def territoires_by_region(catalog) -> dict[str, int]:
     sums = rows.groupby([regions, rows["id"], rows["name"]], as_index=False)[
         ["n_communes", "share"]
     ].sum()
-    counts = sums[ti.listed(sums)].groupby("region").size()
+    counts = sums[ti.is_listed(sums)].groupby("region").size()
     return {code: int(counts.get(code, 0)) for code in catalog.regions}
 
 

@@ -277,7 +277,7 @@ def resolve(
     return out.sort_values(["id", "dept"], ignore_index=True)[COLUMNS]
 
 
-def listed(rows: pd.DataFrame) -> pd.Series:
+def is_listed(rows: pd.DataFrame) -> pd.Series:
     """Which ``rows`` (a territory in a département or a région: communes, population share)
     the fact sheets list: at least ``MIN_COMMUNES`` communes or ``MIN_SHARE`` of its people."""
     return rows["n_communes"].ge(MIN_COMMUNES) | rows["share"].ge(MIN_SHARE)
@@ -289,7 +289,7 @@ def principal(rows: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     ``rows``: the ``resolve`` rows of one département. A territory is listed when it has at
     least ``MIN_COMMUNES`` communes there or at least ``MIN_SHARE`` of its population lives
     there (the rule that reproduces the ANCT fact sheets)."""
-    keep = listed(rows)
+    keep = is_listed(rows)
     shown = rows[keep]
     shown = shown.iloc[sorted(range(len(shown)), key=lambda i: sort_key(shown["name"].iat[i]))]
     return shown.reset_index(drop=True), int((~keep).sum())
