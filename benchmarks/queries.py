@@ -153,15 +153,17 @@ def _rank_sql(f: Filters) -> tuple[str, list]:
 
 
 def _indicators_sql(catalog: Catalog, period: Period) -> tuple[str, list]:
-    prev = catalog.previous(period)
-    where, params = period.sql()
-    prev_where, prev_params = prev.sql() if prev else ("FALSE", [])
-    sql = f"""
-        SELECT dept, flow, sum(value_eur) FILTER (WHERE {where}),
-               sum(value_eur) FILTER (WHERE {prev_where})
-        FROM totals_dept WHERE ({where}) OR ({prev_where}) GROUP BY ALL
+    # The sums on a quarter index computed once per row: the same sums filtered on
+    # ``Period.sql()``'s predicates cost DuckDB about twice as long to plan.
+    prev = catalog.previous(period) or period
+    sql = """
+        SELECT dept, flow, sum(value_eur) FILTER (WHERE q BETWEEN ? AND ?),
+               sum(value_eur) FILTER (WHERE q BETWEEN ? AND ?)
+        FROM (SELECT dept, flow, value_eur, year * 4 + quarter - 1 AS q FROM totals_dept
+              WHERE year BETWEEN ? AND ?)
+        GROUP BY ALL
     """
-    return sql, [*params, *prev_params, *params, *prev_params]
+    return sql, [period.first, period.last, prev.first, prev.last, prev.first_year, period.year]
 
 
 def _by_sql(

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -116,6 +117,9 @@ class Database:
 
     def rows(self, sql: str, params: list | tuple | dict | None = None) -> list[tuple]:
         return self.pin().rows(sql, params)
+
+    def columns(self, sql: str, params: list | tuple | dict | None = None) -> dict[str, np.ndarray]:
+        return self.pin().columns(sql, params)
 
     def catalog(self) -> Catalog:
         return self.pin().catalog()
@@ -249,6 +253,15 @@ class Build:
         cur = self.cursor()
         try:
             return cur.execute(sql, params or []).fetchall()
+        finally:
+            cur.close()
+
+    def columns(self, sql: str, params: list | tuple | dict | None = None) -> dict[str, np.ndarray]:
+        """A few thousand rows as numpy columns (name → array), for numpy to work on: no
+        tuple per row, no DataFrame."""
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, params or []).fetchnumpy()
         finally:
             cur.close()
 

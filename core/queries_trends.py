@@ -350,41 +350,43 @@ class DeptIndicators:
         return self.period.year
 
 
-def departement_indicators(db: Reader, period: Period) -> DeptIndicators:
-    """Every département's totals and changes for one period: rankings, the map and every
-    comparison read this small table (callers copy before changing it)."""
+def _indicator_columns(
+    db: Reader, period: Period
+) -> tuple[Period | None, dict[str, np.ndarray]]:
+    """Every département's totals and changes for one period, as numpy columns in the
+    catalog's order of départements (``DeptIndicators.table``'s columns)."""
     catalog = db.catalog()
     prev = catalog.previous(period)
-    where, params = period.sql()
-    if prev is not None:
-        prev_where, prev_params = prev.sql()
-    else:
-        prev_where, prev_params = "FALSE", []
-    rows = db.rows(
-        f"""
-        SELECT dept,
-               CAST(coalesce(sum(value_eur) FILTER (WHERE ({where}) AND flow = 'export'), 0)
-                    AS BIGINT),
-               CAST(coalesce(sum(value_eur) FILTER (WHERE ({where}) AND flow = 'import'), 0)
-                    AS BIGINT),
-               CAST(coalesce(sum(value_eur) FILTER (WHERE ({prev_where}) AND flow = 'export'), 0)
-                    AS BIGINT),
-               CAST(coalesce(sum(value_eur) FILTER (WHERE ({prev_where}) AND flow = 'import'), 0)
-                    AS BIGINT)
-        FROM totals_dept
-        WHERE ({where}) OR ({prev_where})
-        GROUP BY dept
+    # The quarterly totals of the years spanned, read as they are stored (at most a few
+    # thousand rows) and summed by numpy: filtered sums of period predicates cost DuckDB
+    # more to plan than the whole sum (about 3 ms against under 1 ms).
+    cols = db.columns(
+        """
+        SELECT dept, flow = 'export' AS export, CAST(year AS INTEGER) * 4 + quarter - 1 AS q,
+               value_eur
+        FROM totals_dept WHERE year BETWEEN ? AND ?
         """,
-        [*params, *params, *prev_params, *prev_params, *params, *prev_params],
+        [(prev or period).first_year, period.year],
     )
-    # About a hundred départements: plain Python and numpy, one DataFrame at the end.
-    found = {code: values for code, *values in rows}
-    codes = list(catalog.departements)
-    sums = np.array([found.get(c, (0, 0, 0, 0)) for c in codes], dtype="int64").reshape(-1, 4)
-    exports, imports = sums[:, 0], sums[:, 1]
+    codes = np.array(list(catalog.departements), dtype=object)
+    order = np.argsort(codes)
+    found = np.searchsorted(codes[order], cols["dept"]).clip(max=len(codes) - 1)
+    known = codes[order][found] == cols["dept"]
+    slot = order[found[known]] * 2 + np.where(cols["export"][known], 0, 1)
+    q, value = cols["q"][known], cols["value_eur"][known]
+
+    def sums(p: Period) -> np.ndarray:  # (exports, imports) of every département
+        inside = (q >= p.first) & (q <= p.last)
+        out = np.bincount(slot[inside], weights=value[inside], minlength=2 * len(codes))
+        # why round: bincount sums in float64, exact to the euro far beyond any total here
+        return np.rint(out).astype("int64").reshape(-1, 2)
+
+    now = sums(period)
+    exports, imports = now[:, 0], now[:, 1]
     if prev is not None:
         # A département that traded nothing the year before has 0, not an unknown value.
-        prev_exports, prev_imports = sums[:, 2].astype("float64"), sums[:, 3].astype("float64")
+        before = sums(prev).astype("float64")
+        prev_exports, prev_imports = before[:, 0], before[:, 1]
     else:
         prev_exports = prev_imports = np.full(len(codes), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -392,24 +394,27 @@ def departement_indicators(db: Reader, period: Period) -> DeptIndicators:
         growth_exports = np.where(prev_exports > 0, exports / prev_exports - 1, np.nan)
         growth_imports = np.where(prev_imports > 0, imports / prev_imports - 1, np.nan)
     regions = [catalog.departements[c][1] for c in codes]
-    table = pd.DataFrame(
-        {
-            "code": np.array(codes, dtype=object),
-            "name": np.array([catalog.departements[c][0] for c in codes], dtype=object),
-            "region": np.array(regions, dtype=object),
-            "region_name": np.array([catalog.regions.get(r, r) for r in regions], dtype=object),
-            "exports": exports,
-            "imports": imports,
-            "prev_exports": prev_exports,
-            "prev_imports": prev_imports,
-            "balance": exports - imports,
-            "coverage": coverage,
-            "growth_exports": growth_exports,
-            "growth_imports": growth_imports,
-        },
-        copy=False,
-    )
-    return DeptIndicators(period, prev, table)
+    return prev, {
+        "code": codes,
+        "name": np.array([catalog.departements[c][0] for c in codes], dtype=object),
+        "region": np.array(regions, dtype=object),
+        "region_name": np.array([catalog.regions.get(r, r) for r in regions], dtype=object),
+        "exports": exports,
+        "imports": imports,
+        "prev_exports": prev_exports,
+        "prev_imports": prev_imports,
+        "balance": exports - imports,
+        "coverage": coverage,
+        "growth_exports": growth_exports,
+        "growth_imports": growth_imports,
+    }
+
+
+def departement_indicators(db: Reader, period: Period) -> DeptIndicators:
+    """Every département's totals and changes for one period: rankings, the map and every
+    comparison read this small table (callers copy before changing it)."""
+    prev, columns = _indicator_columns(db, period)
+    return DeptIndicators(period, prev, pd.DataFrame(columns, copy=False))
 
 
 @dataclass(frozen=True)
@@ -443,25 +448,19 @@ def rankings(db: Database, f: Filters, scope: str) -> Rankings:
     if scope not in SCOPES:
         raise ValueError(f"unexpected scope {scope!r}")
     catalog = db.catalog()
-    ind = departement_indicators(db, f.period)
+    prev, columns = _indicator_columns(db, f.period)
     region = f.region_code if f.kind == "region" else catalog.region_of(f.territory)
-    table = ind.table
     if f.kind == "france" or scope == "france" or region is None:
         scope, scope_name = "france", "France"
     else:
-        rows = np.flatnonzero(table["region"].to_numpy() == region)
-        table = table.take(rows).reset_index(drop=True)
+        rows = columns["region"] == region
+        columns = {name: values[rows] for name, values in columns.items()}
         scope_name = catalog.regions[region]
-    # Built in one piece (a column added at a time copied the frame six times: 2,5 ms).
-    ranks = pd.DataFrame(
-        {
-            f"rank_{column}": _competition_ranks(table[column].to_numpy(dtype="float64"))
-            for column, _, _ in INDICATORS.values()
-        }
-    )
-    table = pd.concat([table, ranks], axis=1)
+    for column, _, _ in INDICATORS.values():
+        columns[f"rank_{column}"] = _competition_ranks(columns[column].astype("float64"))
+    table = pd.DataFrame(columns, copy=False)  # one frame built once
     selected = f.territory if f.kind == "departement" else None
-    return Rankings(scope, scope_name, f.period, ind.prev_period, selected, table)
+    return Rankings(scope, scope_name, f.period, prev, selected, table)
 
 
 # --- Specialisation ------------------------------------------------------------------------

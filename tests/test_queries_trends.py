@@ -228,6 +228,30 @@ def test_departement_indicators_without_a_previous_period(quarters_db):
     assert (rolling["exports"] // M)["93"] == 170 and (rolling["prev_exports"] // M)["93"] == 120
 
 
+def test_departement_indicators_equal_sql_sums_for_every_period(demo_db):
+    """Summed by numpy from the quarterly rows: the same euros as DuckDB's grouped sums, for
+    whole, partial and rolling periods."""
+    catalog = demo_db.catalog()
+    for period in catalog.periods:
+        where, params = period.sql()
+        expected = {
+            (dept, flow): total
+            for dept, flow, total in demo_db.rows(
+                f"SELECT dept, flow, CAST(sum(value_eur) AS BIGINT) FROM totals_dept "
+                f"WHERE {where} GROUP BY ALL",
+                params,
+            )
+        }
+        t = q.departement_indicators(demo_db, period).table.set_index("code")
+        assert list(t.index) == list(catalog.departements)
+        for column, flow in (("exports", "export"), ("imports", "import")):
+            got = {(c, flow): int(v) for c, v in t[column].items() if (c, flow) in expected}
+            assert got == {k: v for k, v in expected.items() if k[1] == flow}, period.token
+            assert t[column].dtype == "int64"
+        missing = [c for c in t.index if (c, "export") not in expected]
+        assert (t.loc[missing, "exports"] == 0).all()
+
+
 # --- Rankings --------------------------------------------------------------------------------
 def test_rankings_in_france_share_the_best_rank_on_ties(db):
     r = q.rankings(db, f("93"), "france")
