@@ -112,7 +112,7 @@ class Database:
 
     def batches(
         self, sql: str, params: list | tuple | dict | None = None, size: int = 100_000
-    ) -> Iterator[pd.DataFrame]:
+    ) -> Iterator[pa.RecordBatch]:
         return self.pin().batches(sql, params, size)
 
     def rows(self, sql: str, params: list | tuple | dict | None = None) -> list[tuple]:
@@ -238,13 +238,12 @@ class Build:
 
     def batches(
         self, sql: str, params: list | tuple | dict | None = None, size: int = 100_000
-    ) -> Iterator[pd.DataFrame]:
-        """The result in DataFrames of at most ``size`` rows, read as they are consumed: a
-        large result (a France-wide download) never sits whole in pandas."""
+    ) -> Iterator[pa.RecordBatch]:
+        """The result in Arrow record batches of at most ``size`` rows, read as they are
+        consumed: a large result (a France-wide download) never sits whole in memory."""
         cur = self.cursor()
         try:
-            for batch in cur.sql(sql, params=params or []).to_arrow_reader(size):
-                yield batch.to_pandas()
+            yield from cur.sql(sql, params=params or []).to_arrow_reader(size)
         finally:
             cur.close()
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from core import territoires as ti
 from core.db import Build, Database
@@ -646,32 +648,42 @@ def _rows_sql(db: Reader, f: Filters, limit: int | None = None) -> tuple[str, li
     return sql, params
 
 
-def _label_rows(db: Reader, f: Filters, rows: pd.DataFrame) -> pd.DataFrame:
+def _label_rows(db: Reader, f: Filters, rows: pa.Table | pa.RecordBatch) -> pd.DataFrame:
     """The detail rows with their labels, in ``trade_rows``' columns: département name,
     product label and parents, partner name of the period's year (codes missing from the
     reference tables are labelled, never dropped). Labels come from the build's catalog,
-    looked up once per distinct code: cheaper than joining the tables in the query."""
+    looked up once per distinct code: cheaper than joining the tables in the query. The
+    columns are put together in Arrow and converted once: a pandas frame built from Python
+    label arrays converts each of them again (4 ms for 5 000 rows)."""
     catalog = db.catalog()
-    out: dict[str, object] = {c: rows[c] for c in ("year", "quarter", "flow")}
-    if "dept" in rows:
-        idx, depts = pd.factorize(rows["dept"])
-        out["dept"] = rows["dept"]
-        out["dept_name"] = np.array([catalog.dept_names.get(d) for d in depts], dtype=object)[idx]
-    idx, products = pd.factorize(rows["product"])
+
+    def labelled(column: str, *lookups) -> list[pa.Array]:
+        codes = rows.column(column)
+        if isinstance(codes, pa.ChunkedArray):
+            codes = codes.combine_chunks()
+        encoded = pc.dictionary_encode(codes)
+        distinct = encoded.dictionary.to_pylist()
+        return [
+            pa.array([lookup(code) for code in distinct], pa.string()).take(encoded.indices)
+            for lookup in lookups
+        ]
+
+    out = {c: rows.column(c) for c in ("year", "quarter", "flow")}
+    if "dept" in rows.column_names:
+        out["dept"] = rows.column("dept")
+        (out["dept_name"],) = labelled("dept", catalog.dept_names.get)
     info = catalog.product_info
-    found = [info.get(p, (p, None, None, None)) for p in products]
-    out["product"] = rows["product"]
-    for i, column in enumerate(("product_label", "a129", "a38", "a17")):
-        out[column] = np.array([v[i] for v in found], dtype=object)[idx]
-    idx, countries = pd.factorize(rows["country"])
+    out["product"] = rows.column("product")
+    found = labelled(
+        "product", *(lambda p, i=i: info.get(p, (p, None, None, None))[i] for i in range(4))
+    )
+    out.update(zip(("product_label", "a129", "a38", "a17"), found, strict=True))
     names = catalog.country_names(f.period.year)
-    out["country"] = rows["country"]
-    out["country_name"] = np.array(
-        [names.get(c, f"{c} (non déterminé)") for c in countries], dtype=object
-    )[idx]
-    out["value_eur"] = rows["value_eur"]
-    out["mass_kg"] = rows["mass_kg"]
-    return pd.DataFrame(out)
+    out["country"] = rows.column("country")
+    (out["country_name"],) = labelled("country", lambda c: names.get(c, f"{c} (non déterminé)"))
+    out["value_eur"] = rows.column("value_eur")
+    out["mass_kg"] = rows.column("mass_kg")
+    return pa.table(out).to_pandas()
 
 
 def trade_rows(db: Reader, f: Filters, limit: int | None = None) -> pd.DataFrame:
@@ -680,7 +692,7 @@ def trade_rows(db: Reader, f: Filters, limit: int | None = None) -> pd.DataFrame
     A France-wide year is several hundred thousand rows: pages ask for a limited grid and read
     the full rows only to build a download.
     """
-    return _label_rows(db, f, db.frame(*_rows_sql(db, f, limit)))
+    return _label_rows(db, f, db.arrow(*_rows_sql(db, f, limit)))
 
 
 def trade_rows_batches(db: Reader, f: Filters, size: int = 100_000) -> Iterator[pd.DataFrame]:
