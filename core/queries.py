@@ -18,7 +18,7 @@ territories.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -648,6 +648,20 @@ def _rows_sql(db: Reader, f: Filters, limit: int | None = None) -> tuple[str, li
     return sql, params
 
 
+def _labels(
+    codes: pa.Array | pa.ChunkedArray, *lookups: Callable[[str], str | None]
+) -> list[pa.Array]:
+    """For each ``lookup``, the label of every code, each distinct code looked up once."""
+    if isinstance(codes, pa.ChunkedArray):
+        codes = codes.combine_chunks()
+    encoded = pc.dictionary_encode(codes)
+    distinct = encoded.dictionary.to_pylist()
+    return [
+        pa.array([lookup(code) for code in distinct], pa.string()).take(encoded.indices)
+        for lookup in lookups
+    ]
+
+
 def _label_rows(db: Reader, f: Filters, rows: pa.Table | pa.RecordBatch) -> pd.DataFrame:
     """The detail rows with their labels, in ``trade_rows``' columns: département name,
     product label and parents, partner name of the period's year (codes missing from the
@@ -657,16 +671,8 @@ def _label_rows(db: Reader, f: Filters, rows: pa.Table | pa.RecordBatch) -> pd.D
     label arrays converts each of them again (4 ms for 5 000 rows)."""
     catalog = db.catalog()
 
-    def labelled(column: str, *lookups) -> list[pa.Array]:
-        codes = rows.column(column)
-        if isinstance(codes, pa.ChunkedArray):
-            codes = codes.combine_chunks()
-        encoded = pc.dictionary_encode(codes)
-        distinct = encoded.dictionary.to_pylist()
-        return [
-            pa.array([lookup(code) for code in distinct], pa.string()).take(encoded.indices)
-            for lookup in lookups
-        ]
+    def labelled(column: str, *lookups: Callable[[str], str | None]) -> list[pa.Array]:
+        return _labels(rows.column(column), *lookups)
 
     out = {c: rows.column(c) for c in ("year", "quarter", "flow")}
     if "dept" in rows.column_names:
@@ -725,41 +731,33 @@ def trade_rows_summary(db: Reader, f: Filters) -> RowsSummary:
     return RowsSummary(int(n), int(exports), int(imports), has_dept)
 
 
-# The allowed groupings of the rows: the code and label columns of ``trade_rows``, and how the
-# label is found.
-ROW_GROUPS = {
-    "pays": ("country", "country_name", "coalesce(c.name_fr, g.country || ' (non déterminé)')",
-             "LEFT JOIN country c ON c.code = g.country"),
-    "produits": ("product", "product_label", "p.label", "JOIN product p ON p.code = g.product"),
-}  # fmt: skip
+# The allowed groupings of the rows: the code and label columns of ``trade_rows``.
+ROW_GROUPS = {"pays": ("country", "country_name"), "produits": ("product", "product_label")}
 
 
 def trade_rows_grouped(db: Reader, f: Filters, by: str) -> pd.DataFrame:
     """The rows summed per flow and partner (``pays``) or product (``produits``): the code and
     label columns of ``trade_rows``, ``flow``, ``value_eur``, ``mass_kg`` and ``n`` (rows
-    summed)."""
-    code, label, label_sql, join = ROW_GROUPS[by]  # KeyError for anything off the allowlist
+    summed), in code and flow order. Labelled as ``trade_rows`` is, from the catalog."""
+    code, label = ROW_GROUPS[by]  # KeyError for anything off the allowlist
     table, where, params, _ = _rows_source(db, f)
-    out = db.frame(
+    sums = db.arrow(
         f"""
-        WITH g AS (
-            SELECT t.{code}, t.flow, sum(t.value_eur) AS v, sum(t.mass_kg) AS kg,
-                   count(*) AS n
-            FROM {table} t WHERE {where}
-            GROUP BY t.{code}, t.flow
-        )
-        SELECT g.{code}, {label_sql} AS {label}, g.flow, CAST(g.v AS BIGINT) AS value_eur,
-               CAST(g.kg AS BIGINT) AS mass_kg, g.n
-        FROM g {join}
-        ORDER BY g.{code}, g.flow
+        SELECT t.{code}, t.flow, CAST(sum(t.value_eur) AS BIGINT) AS value_eur,
+               CAST(sum(t.mass_kg) AS BIGINT) AS mass_kg, count(*) AS n
+        FROM {table} t WHERE {where}
+        GROUP BY t.{code}, t.flow ORDER BY t.{code}, t.flow
         """,
         params,
     )
-    if by == "pays" and len(out):
-        # Partner names of the period's year (codes that changed meaning).
-        names = db.catalog().country_names(f.period.year)
-        out["country_name"] = out["country"].map(names).fillna(out["country_name"])
-    return out
+    catalog = db.catalog()
+    if by == "pays":
+        names = catalog.country_names(f.period.year)
+        (labels,) = _labels(sums.column(code), lambda c: names.get(c, f"{c} (non déterminé)"))
+    else:
+        info = catalog.product_info
+        (labels,) = _labels(sums.column(code), lambda p: info.get(p, (p,))[0])
+    return sums.add_column(1, label, labels).to_pandas()
 
 
 # --- Partner zone ----------------------------------------------------------------------------
