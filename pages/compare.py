@@ -1,10 +1,12 @@
 """Comparer: two to four territories side by side (départements, régions or France), with
 their key figures, top partners, top products and balance on the same scales.
 
-Page parameter in the URL: ``comparer``, comma-separated territory codes (``93,95,59``,
+Page parameters in the URL: ``comparer``, comma-separated territory codes (``93,95,59``,
 ``R11,R32``, ``FR``). Unknown codes are ignored with a French notice; without a valid list the
 page compares a département with its région and France, a région with France, and France with
 its three largest régions by exports of the period, and says so under the selector.
+``detail`` (``produits``, ``pays``): the open tab of the products and partners detail (shared
+with Évolution).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from core.filters import FLOW_LABELS, normalise_territory, quote
 from core.labels import md
 from pages import shared
 from pages.tables import (
+    DETAIL_TABS,
     heading,
+    page_tabs,
     period_note,
     show_chart,
     show_table,
@@ -191,27 +195,31 @@ with shared.guard():
         key="cmp_kpis_t",
     )
 
+    # Partners and products in lazy tabs: only the open one is drawn (a chart and a table
+    # fewer on every visit), kept in the URL as on Évolution.
     flow_label = FLOW_LABELS[filters.flow]
-    for what, noun, title in (
-        ("partners", "Pays", "Principaux pays partenaires"),
+    st.subheader("Détail par produit et par pays partenaire")
+    sections = (
         ("products", "Produit", f"Principaux produits ({filters.level})"),
-    ):
-        st.subheader(heading(f"{title} : {flow_label}"))
-        show_chart(
-            lambda what=what: charts_trends.compare_shares_chart(c, what),
-            f"comparer-{'pays' if what == 'partners' else 'produits'}",
-            filters,
-            name,
-            key=f"cmp_{what}",
-            depends=(tuple(codes),),
-            reading_key=f"part de chaque {noun.lower()} dans les {flow_label} de chaque "
-            f"territoire ; mêmes lignes, même ordre et même échelle dans chaque panneau (les "
-            f"{filters.top} premiers de chaque territoire, réunis), le reste dans « Autres ».",
-        )
-        frame = c.partners if what == "partners" else c.products
-        show_table(
-            share_table(frame, noun, f"comparer-{'pays' if what == 'partners' else 'produits'}"),
-            filters,
-            label_of_page,
-            key=f"cmp_{what}_t",
-        )
+        ("partners", "Pays", "Principaux pays partenaires"),
+    )
+    detail_tabs = page_tabs("detail", DETAIL_TABS, "produits")
+    for (what, noun, title), tab in zip(sections, detail_tabs, strict=True):
+        if not tab.open:
+            continue
+        view = f"comparer-{'pays' if what == 'partners' else 'produits'}"
+        with tab:
+            st.subheader(heading(f"{title} : {flow_label}"))
+            show_chart(
+                lambda what=what: charts_trends.compare_shares_chart(c, what),
+                view,
+                filters,
+                name,
+                key=f"cmp_{what}",
+                depends=(tuple(codes),),
+                reading_key=f"part de chaque {noun.lower()} dans les {flow_label} de chaque "
+                f"territoire ; mêmes lignes, même ordre et même échelle dans chaque panneau (les "
+                f"{filters.top} premiers de chaque territoire, réunis), le reste dans « Autres ».",
+            )
+            frame = c.partners if what == "partners" else c.products
+            show_table(share_table(frame, noun, view), filters, label_of_page, key=f"cmp_{what}_t")

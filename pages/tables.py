@@ -408,6 +408,10 @@ def page_choice(
     return value
 
 
+# The « detail » tabs of Évolution and Comparer: one URL parameter and one choice for both.
+DETAIL_TABS = {"produits": "Par produit", "pays": "Par pays partenaire"}
+
+
 def page_tabs(name: str, labels: dict[str, str], default: str) -> list:
     """Tabs kept in the URL as ``name`` (``labels``: URL value → tab title) whose content runs
     only when open (Streamlit's lazy tabs: a heavy section that is not shown costs nothing);

@@ -17,6 +17,7 @@ from core.labels import md
 from core.periods import Period
 from pages import shared
 from pages.tables import (
+    DETAIL_TABS,
     UNPUBLISHED,
     heading,
     page_tabs,
@@ -29,7 +30,6 @@ from pages.tables import (
 
 filters = shared.current_filters()
 catalog = cache.catalog()
-DETAIL_LABELS = {"produits": "Par produit", "pays": "Par pays partenaire"}
 SERIES_LABELS = {"annees": "Par année", "un-an": "Sur un an", "trimestres": "Par trimestre"}
 
 
@@ -293,7 +293,7 @@ with shared.guard():
 
     flow_label = FLOW_LABELS[filters.flow]
     st.subheader("Détail par produit et par pays partenaire")
-    detail_tabs = page_tabs("detail", DETAIL_LABELS, "produits")
+    detail_tabs = page_tabs("detail", DETAIL_TABS, "produits")
     sections = (
         ("product", "Produit", f"Principaux produits ({filters.level})"),
         ("partner", "Pays", "Principaux pays partenaires"),

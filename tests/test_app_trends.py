@@ -169,6 +169,12 @@ def test_an_unknown_tab_opens_the_default_one_with_a_notice(
     assert url(at)[name] == default
     assert [w.value for w in at.warning] == [notice]
     assert png_names(at)[0] == "evolution_93-seine-saint-denis_2024"
+    if name == "detail":  # Comparer's tabs read the same parameter
+        at = open_app({"territoire": "93", "annee": "2024", name: value}, page="compare.py")
+        assert not at.exception
+        assert url(at)[name] == default
+        assert [w.value for w in at.warning] == [notice]
+        assert png_names(at)[1] == "comparer-produits_93-seine-saint-denis_2024"
 
 
 def test_risers_and_fallers_say_why_there_is_no_fall(fixture_app):
@@ -333,7 +339,9 @@ def test_specialisation_over_the_last_twelve_months_says_so(demo_app):
 
 # --- Comparer --------------------------------------------------------------------------------
 def test_compare_deep_link_aligns_territories(fixture_app):
-    params = {"territoire": "93", "annee": "2024", "comparer": "93,95,R32", "top": "3"}
+    params = {
+        "territoire": "93", "annee": "2024", "comparer": "93,95,R32", "top": "3", "detail": "pays",
+    }  # fmt: skip
     at = open_app(params, page="compare.py")
     assert_clean(at)
     assert at.multiselect(key="p_comparer").value == ["93", "95", "R32"]
@@ -347,6 +355,30 @@ def test_compare_deep_link_aligns_territories(fixture_app):
         "Sans choix, la page compare le département choisi dans les filtres, sa région et la "
         "France entière (Seine-Saint-Denis, Île-de-France, France)."
     ) in texts(at)
+
+
+def test_compare_details_products_or_partners_in_tabs_kept_in_the_url(fixture_app):
+    """Only the open tab is computed and drawn: by product by default, as on Évolution."""
+    params = {"territoire": "93", "annee": "2024", "comparer": "93,95", "top": "3"}
+    at = open_app(params, page="compare.py")
+    assert_clean(at)
+    assert [t.label for t in at.tabs] == ["Par produit", "Par pays partenaire"]
+    assert url(at)["detail"] == "produits"
+    assert png_names(at) == [
+        "comparer_93-seine-saint-denis_2024",
+        "comparer-produits_93-seine-saint-denis_2024",
+    ]
+    assert len(at.dataframe) == 2  # key figures, products
+    assert "Produit" in at.dataframe[1].value.columns
+    assert f"Principaux produits (A38){NB}: exportations" in texts(at)
+    assert "Principaux pays partenaires" not in texts(at)
+    at = open_app({**params, "detail": "pays"}, page="compare.py")
+    assert_clean(at)
+    assert url(at)["detail"] == "pays"
+    assert png_names(at)[1] == "comparer-pays_93-seine-saint-denis_2024"
+    assert "Pays" in at.dataframe[1].value.columns
+    assert f"Principaux pays partenaires{NB}: exportations" in texts(at)
+    assert "Principaux produits" not in texts(at)
 
 
 def test_compare_defaults_to_the_departement_its_region_and_france_and_says_why(fixture_app):
