@@ -350,9 +350,7 @@ class DeptIndicators:
         return self.period.year
 
 
-def _indicator_columns(
-    db: Reader, period: Period
-) -> tuple[Period | None, dict[str, np.ndarray]]:
+def _indicator_columns(db: Reader, period: Period) -> tuple[Period | None, dict[str, np.ndarray]]:
     """Every département's totals and changes for one period, as numpy columns in the
     catalog's order of départements (``DeptIndicators.table``'s columns)."""
     catalog = db.catalog()
