@@ -100,11 +100,16 @@ def _sums(
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Run an aggregate and return its key columns (object arrays) and its numeric columns
     (int64 arrays, nulls as 0 except the mass columns, whose nulls stay NaN as float)."""
-    table = db.arrow(sql, params)
-    cols = [table.column(i) for i in range(table.num_columns)]
-    key_cols = [np.asarray(c.to_pylist(), dtype=object) for c in cols[:keys]]
-    num_cols = [c.to_numpy(zero_copy_only=False) for c in cols[keys:]]
-    return key_cols, num_cols
+    cols = list(db.columns(sql, params).values())
+
+    def plain(col: np.ndarray) -> np.ndarray:  # NULLs come as masked values
+        if not isinstance(col, np.ma.MaskedArray):
+            return col
+        if col.dtype == object:
+            return col.filled(None)
+        return col.astype("float64").filled(np.nan)
+
+    return [plain(c) for c in cols[:keys]], [plain(c) for c in cols[keys:]]
 
 
 # --- Totals of every département -----------------------------------------------------------
