@@ -27,7 +27,7 @@ from core.charts import (
     french_layout,
 )
 from core.formatting import format_meur, format_number, format_percent
-from core.labels import shorten, wrap
+from core.labels import wrap
 from core.queries_trends import (
     INDICATORS,
     OTHERS,
@@ -51,6 +51,9 @@ FLOW_COLORS = {"export": EXPORT_COLOR, "import": IMPORT_COLOR}
 INDEX_MIN = 0.05
 # d3 format for M€ axes: "15 000" and "0,5" with French separators, never "15k".
 MEUR_TICKS = ",~r"  # indices are drawn on a log axis: smaller (or zero) ones are clipped here
+
+
+PANEL_TITLE_CHARS = 10  # a panel title's line: four panels side by side on a phone
 
 
 def _wrap_name(name: str, width: int = 12) -> str:
@@ -619,19 +622,24 @@ def compare_shares_chart(comparison: Comparison, what: str, title: str | None = 
     keys = list(dict.fromkeys(frame["code"]))
     labels = frame.drop_duplicates("code").set_index("code")["label"]
     n = len(comparison.codes)
+    # Sized for a phone too: labels on two short lines (whole in the tooltip), panel titles
+    # on lines of ten characters, one axis title for all the panels. Labels of 38 characters
+    # on one line left three panels 50 px each at 390 px, their titles running into each
+    # other.
     fig = make_subplots(
         rows=1,
         cols=n,
         shared_yaxes=True,
-        subplot_titles=[_wrap_name(n) for n in comparison.names],
-        horizontal_spacing=0.02,
+        subplot_titles=[_wrap_name(name, PANEL_TITLE_CHARS) for name in comparison.names],
+        horizontal_spacing=0.03,
     )
     color = FLOW_COLORS[comparison.flow]
     xmax = float(frame["share"].max(skipna=True) or 0) * 100 * 1.1 or 1.0
+    axis_labels = [wrap(str(labels[k]), 22, 2) for k in keys][::-1]
     for i, code in enumerate(comparison.codes, start=1):
         part = frame[frame["territory"] == code].set_index("code").reindex(keys)
         fig.add_bar(
-            y=[shorten(str(labels[k]), 38) for k in keys][::-1],
+            y=axis_labels,
             x=(part["share"].fillna(0) * 100).to_numpy()[::-1],
             orientation="h",
             marker_color=[OTHERS_COLOR if k == OTHERS else color for k in keys][::-1],
@@ -651,12 +659,17 @@ def compare_shares_chart(comparison: Comparison, what: str, title: str | None = 
             row=1,
             col=i,
         )
-        fig.update_xaxes(range=[0, xmax], title_text="% du total", row=1, col=i)
+        fig.update_xaxes(range=[0, xmax], nticks=4, row=1, col=i)
     fig.update_yaxes(automargin=True, tickfont={"size": 11})
-    fig = french_layout(fig, title, height=max(360, 24 * len(keys) + 140))
-    fig.update_annotations(font={"size": 13})
-    lines = max(_wrap_name(n).count("<br>") + 1 for n in comparison.names)
-    fig.update_layout(margin={"t": 20 + 17 * lines})
+    fig = french_layout(fig, title, height=max(380, 30 * len(keys) + 160))
+    fig.update_annotations(font={"size": 12})
+    fig.add_annotation(
+        text="Part du total de chaque territoire (%)",
+        x=1, xref="paper", xanchor="right", y=0, yref="paper", yanchor="top", yshift=-28,
+        showarrow=False, font={"size": 12},
+    )  # fmt: skip
+    lines = max(_wrap_name(name, PANEL_TITLE_CHARS).count("<br>") + 1 for name in comparison.names)
+    fig.update_layout(margin={"t": 20 + 16 * lines, "b": 56})
     return fig
 
 

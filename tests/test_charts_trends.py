@@ -193,9 +193,17 @@ def test_comparison_panels_share_rows_and_scale(db):
     ranges = {tuple(fig.layout[f"xaxis{i if i > 1 else ''}"].range) for i in (1, 2, 3)}
     assert len(ranges) == 1  # the same x scale in every panel
     assert list(fig.data[2].x) == pytest.approx([40.0, 0.0, 60.0])
-    # Panel titles break after hyphens so that they sit side by side on a phone.
+    # Sized for a phone: panel titles break after hyphens on lines of ten characters, one
+    # axis title serves every panel, long labels take two short lines (whole in the tooltip).
     titles = [a.text for a in fig.layout.annotations]
-    assert titles == ["Seine-Saint-<br>Denis", "Val-d'Oise", "Hauts-de-<br>France"]
+    assert titles == [
+        "Seine-<br>Saint-<br>Denis", "Val-d'Oise", "Hauts-de-<br>France",
+        "Part du total de chaque territoire (%)",
+    ]  # fmt: skip
+    assert all(not fig.layout[f"xaxis{i if i > 1 else ''}"].title.text for i in (1, 2, 3))
+    products = ct.compare_shares_chart(q.compare(db, f("93", top=1), ("93", "95")), "products")
+    assert all(label.count("<br>") <= 1 for label in products.data[0].y)
+    assert all(len(line) <= 23 for label in products.data[0].y for line in label.split("<br>"))
 
 
 def test_comparison_kpis_on_one_axis(db):
