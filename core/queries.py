@@ -781,23 +781,36 @@ def trade_rows_grouped(db: Reader, f: Filters, by: str) -> pd.DataFrame:
     summed), in code and flow order. Labelled as ``trade_rows`` is, from the catalog."""
     code, label = ROW_GROUPS[by]  # KeyError for anything off the allowlist
     table, where, params, _ = _rows_source(db, f)
-    sums = db.arrow(
+    (codes, flows), (values, mass, n) = _sums(
+        db,
         f"""
-        SELECT t.{code}, t.flow, CAST(sum(t.value_eur) AS BIGINT) AS value_eur,
-               CAST(sum(t.mass_kg) AS BIGINT) AS mass_kg, count(*) AS n
+        SELECT t.{code}, t.flow, CAST(sum(t.value_eur) AS BIGINT),
+               CAST(sum(t.mass_kg) AS BIGINT), count(*)
         FROM {table} t WHERE {where}
-        GROUP BY t.{code}, t.flow ORDER BY t.{code}, t.flow
+        GROUP BY t.{code}, t.flow
         """,
         params,
+        keys=2,
     )
+    order = np.lexsort((flows.astype(str), codes.astype(str)))  # a few hundred rows
+    codes, flows = codes[order], flows[order]
     catalog = db.catalog()
     if by == "pays":
         names = catalog.country_names(f.period.year)
-        (labels,) = _labels(sums.column(code), lambda c: names.get(c, f"{c} (non déterminé)"))
+        labels = [names.get(c, f"{c} (non déterminé)") for c in codes]
     else:
         info = catalog.product_info
-        (labels,) = _labels(sums.column(code), lambda p: info.get(p, (p,))[0])
-    return sums.add_column(1, label, labels).to_pandas()
+        labels = [info.get(p, (p,))[0] for p in codes]
+    return pd.DataFrame(
+        {
+            code: codes,
+            label: np.array(labels, dtype=object),
+            "flow": flows,
+            "value_eur": values[order],
+            "mass_kg": mass[order],
+            "n": n[order],
+        }
+    )
 
 
 # --- Partner zone ----------------------------------------------------------------------------
