@@ -272,9 +272,9 @@ def floor_queries(catalog: Catalog, name: str, args: dict) -> list[tuple[str, li
         return [_indicators_sql(catalog, f.period), (" UNION ALL ".join(parts), ps)]
     rows_table, rows_where, rows_params, _ = queries._rows_source(_CatalogReader(catalog), f)
     if name == "trade_rows":
-        sql = f"""SELECT * FROM {rows_table} t WHERE {rows_where}
-            ORDER BY value_eur DESC LIMIT ?"""
-        return [(sql, [*rows_params, args["limit"]])]
+        # The function's own query: the same rows in the same order (ties broken on the
+        # keys), before labels.
+        return [queries._rows_sql(_CatalogReader(catalog), f, args["limit"])]
     if name == "trade_rows_summary":
         sql = f"""SELECT count(*), sum(value_eur) FROM {rows_table} t WHERE {rows_where}"""
         return [(sql, rows_params)]
