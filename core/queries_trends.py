@@ -556,18 +556,17 @@ class Comparison:
 
 def compare(db: Reader, f: Filters, codes: tuple[str, ...]) -> Comparison:
     catalog = db.catalog()
-    ind = departement_indicators(db, f.period).table
-    sums = dict(zip(ind["code"], zip(
-        ind["exports"].tolist(), ind["imports"].tolist(),
-        ind["prev_exports"].tolist(), ind["prev_imports"].tolist(), strict=True,
-    ), strict=True))  # fmt: skip
+    prev = catalog.previous(f.period)
+    totals = DeptTotals.read(db, [f.period, *([prev] if prev else [])])
+    now, _ = totals.sums(f.period)
+    before = totals.sums(prev)[0] if prev else None
     rows = []
     for code in codes:
-        mine = [sums[c] for c in catalog.members(code)]
-        exports, imports = sum(m[0] for m in mine), sum(m[1] for m in mine)
+        mine = totals.mask(catalog.members(code))
+        exports, imports = int(now[mine, 0].sum()), int(now[mine, 1].sum())
         gx = gi = None
-        if any(m[2] == m[2] for m in mine):  # a previous period is loaded (not NaN)
-            px, pi = int(sum(m[2] for m in mine)), int(sum(m[3] for m in mine))
+        if before is not None:
+            px, pi = int(before[mine, 0].sum()), int(before[mine, 1].sum())
             gx = exports / px - 1 if px else None
             gi = imports / pi - 1 if pi else None
         rows.append(
