@@ -495,6 +495,33 @@ def test_trade_rows_of_a_partial_year_and_of_12m(quarters_db):
     assert set(rolling["dept_name"]) == {"Guadeloupe"}
 
 
+@pytest.mark.parametrize(
+    ("territory", "flow", "limits"),
+    [
+        # Seine-Saint-Denis' 3 465th and 3 466th largest exports of 2024 have the same value:
+        # the cut falls inside the tie, then just after it.
+        ("93", "export", (1, 3_465, 3_466, 5_000)),
+        ("R94", "export", (313, 5_000)),  # Corse: 3 703 rows, fewer than the limit
+        ("FR", "import", (1, 5_000)),
+        ("976", "import", (5_000,)),
+    ],
+)
+def test_the_largest_rows_are_the_head_of_all_the_rows(demo_db, territory, flow, limits):
+    """``trade_rows(limit=k)`` cuts at the k-th largest value, then sorts: the same rows in
+    the same order as the first k of all the rows, ties at the cut included."""
+    f = Filters(territory, demo_db.catalog().year_periods[2024], flow=flow)
+    detail = queries.trade_rows(demo_db, f)
+    values = detail["value_eur"].tolist()
+    if territory == "93":
+        assert values[3_464] == values[3_465] > values[3_466]
+    for limit in limits:
+        top = queries.trade_rows(demo_db, f, limit=limit)
+        assert len(top) == min(limit, len(detail))
+        pd.testing.assert_frame_equal(top, detail.head(limit))
+    nothing = Filters(territory, f.period, flow=flow, partners=("QZ",))  # no such partner
+    assert queries.trade_rows(demo_db, nothing, limit=5).empty
+
+
 def test_trade_rows_limit_summary_and_sql_grouping_agree_with_the_detail(fixture_db):
     f = F("R32")
     detail = queries.trade_rows(fixture_db, f)
