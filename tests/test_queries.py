@@ -501,7 +501,8 @@ def test_trade_rows_of_a_partial_year_and_of_12m(quarters_db):
         # Seine-Saint-Denis' 3 465th and 3 466th largest exports of 2024 have the same value:
         # the cut falls inside the tie, then just after it.
         ("93", "export", (1, 3_465, 3_466, 5_000)),
-        ("R94", "export", (313, 5_000)),  # Corse: 3 703 rows, fewer than the limit
+        # Corse: 3 703 rows, fewer than the limit; its 313th and 314th values are equal.
+        ("R94", "export", (313, 5_000)),
         ("FR", "import", (1, 5_000)),
         ("976", "import", (5_000,)),
     ],
