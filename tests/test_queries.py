@@ -519,7 +519,8 @@ def test_the_largest_rows_are_the_head_of_all_the_rows(demo_db, territory, flow,
         top = queries.trade_rows(demo_db, f, limit=limit)
         assert len(top) == min(limit, len(detail))
         pd.testing.assert_frame_equal(top, detail.head(limit))
-    nothing = Filters(territory, f.period, flow=flow, partners=("QZ",))  # no such partner
+    # QZ (countries not determined, extra-EU) has no row in the demonstration.
+    nothing = Filters(territory, f.period, flow=flow, partners=("QZ",))
     assert queries.trade_rows(demo_db, nothing, limit=5).empty
 
 
