@@ -393,7 +393,7 @@ def partner_balance(db: Reader, f: Filters) -> PartnerBalance:
     )
     catalog = db.catalog()
     # Names of the period's year; codes missing from the reference are labelled, never dropped.
-    names = catalog.country_names(f.period.year)
+    name, year = catalog.country_name, f.period.year
     info = catalog.country_info
     unknown = (None, False, "Non déterminé")
     attrs = [info.get(c, unknown) for c in codes]
@@ -414,7 +414,7 @@ def partner_balance(db: Reader, f: Filters) -> PartnerBalance:
     table = pd.DataFrame(
         {
             "code": codes,
-            "name": np.array([names.get(c, f"{c} (non déterminé)") for c in codes], dtype=object),
+            "name": np.array([name(c, year) for c in codes], dtype=object),
             "iso3": np.array([a[0] for a in attrs], dtype=object),
             "eu27": np.array([a[1] for a in attrs], dtype=bool),
             "zone": np.array([a[2] for a in attrs], dtype=object),
@@ -565,7 +565,6 @@ def sankey_flows(db: Reader, f: Filters, n_top_links: int = 5) -> SankeyFlows:
         keys=2,
     )
     catalog = db.catalog()
-    names = catalog.country_names(f.period.year)
     product_labels = catalog.level_labels(f.level)
     weights = values.astype("float64")  # exact: euro totals stay far below 2**53
     p_slot, top_products = _top_slots(products, weights, f.top)
@@ -578,7 +577,7 @@ def sankey_flows(db: Reader, f: Filters, n_top_links: int = 5) -> SankeyFlows:
     c_ids = [f"C:{c}" for c in top_countries] + [f"C:{OTHERS}"]
     labels = {f"P:{OTHERS}": OTHERS, f"C:{OTHERS}": OTHERS}
     labels |= {f"P:{p}": product_labels.get(p, (p,))[0] for p in top_products}
-    labels |= {f"C:{c}": names.get(c, f"{c} (non déterminé)") for c in top_countries}
+    labels |= {f"C:{c}": catalog.country_name(c, f.period.year) for c in top_countries}
     # At most (N + 1)² links: plain Python, then one DataFrame.
     records = []
     for cell in np.flatnonzero(sums > 0):
@@ -744,9 +743,10 @@ def _label_rows(db: Reader, f: Filters, rows: pa.Table | pa.RecordBatch) -> pd.D
         out["product"], *(lambda p, i=i: info.get(p, (p, None, None, None))[i] for i in range(4))
     )
     out.update(zip(("product_label", "a129", "a38", "a17"), found, strict=True))
-    names = catalog.country_names(f.period.year)
     out["country"] = rows.column("country")
-    (out["country_name"],) = _labels(out["country"], lambda c: names.get(c, f"{c} (non déterminé)"))
+    (out["country_name"],) = _labels(
+        out["country"], lambda c: catalog.country_name(c, f.period.year)
+    )
     out["value_eur"] = rows.column("value_eur")
     out["mass_kg"] = rows.column("mass_kg")
     return pa.table(out).to_pandas()
@@ -818,8 +818,7 @@ def trade_rows_grouped(db: Reader, f: Filters, by: str) -> pd.DataFrame:
     codes, flows = codes[order], flows[order]
     catalog = db.catalog()
     if by == "pays":
-        names = catalog.country_names(f.period.year)
-        labels = [names.get(c, f"{c} (non déterminé)") for c in codes]
+        labels = [catalog.country_name(c, f.period.year) for c in codes]
     else:
         info = catalog.product_info
         labels = [info.get(p, (p,))[0] for p in codes]

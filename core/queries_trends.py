@@ -53,8 +53,7 @@ def growth(current: pd.Series, previous: pd.Series) -> pd.Series:
 def country_labels(codes: pd.Series, catalog, year: int) -> pd.Series:
     """French names valid in ``year``; codes missing from the reference table are labelled,
     never dropped."""
-    names = catalog.country_names(year)
-    return pd.Series([names.get(c, f"{c} (non déterminé)") for c in codes], index=codes.index)
+    return pd.Series([catalog.country_name(c, year) for c in codes], index=codes.index)
 
 
 def _yearly_source(territory: str, keep: str | None = None) -> tuple[str, str, list]:
@@ -256,8 +255,7 @@ def trend_breakdown(db: Reader, f: Filters, by: str) -> TrendBreakdown:
         product_labels = catalog.level_labels(f.level)
         labels = {c: product_labels.get(c, (c,))[0] for c in wide}
     else:
-        names = catalog.country_names(last)
-        labels = {c: names.get(c, f"{c} (non déterminé)") for c in wide}
+        labels = {c: catalog.country_name(c, last) for c in wide}
     prev_i = col[previous] if previous else None
     codes = sorted(wide, key=lambda c: (-wide[c][-1], c))
     first_v = np.array([wide[c][0] for c in codes], dtype="int64")
@@ -506,8 +504,7 @@ def specialisation(db: Reader, f: Filters, by: str) -> Specialisation:
         product_labels = catalog.level_labels(f.level)
         label_of = {c: product_labels.get(c, (c,))[0] for c in acc}
     else:
-        names = catalog.country_names(f.period.year)
-        label_of = {c: names.get(c, f"{c} (non déterminé)") for c in acc}
+        label_of = {c: catalog.country_name(c, f.period.year) for c in acc}
     codes = sorted(acc, key=lambda c: (-(acc[c][0] + acc[c][2]), c))
     matrix = np.array([acc[c] for c in codes], dtype="int64").reshape(len(codes), 4)
     columns: dict[str, object] = {
@@ -600,9 +597,9 @@ def compare(db: Reader, f: Filters, codes: tuple[str, ...]) -> Comparison:
         out[k] = out.get(k, 0) + int(value)
     # Labels per breakdown: partner and product codes overlap (CL is Chile and "Matériels de
     # transport", CA Canada and the food industries).
-    names = catalog.country_names(f.period.year)
     product_labels = catalog.level_labels(f.level)
-    partner_labels = {k: names.get(k, f"{k} (non déterminé)") for s in partners.values() for k in s}
+    year = f.period.year
+    partner_labels = {k: catalog.country_name(k, year) for s in partners.values() for k in s}
     level_labels = {k: product_labels.get(k, (k,))[0] for s in products.values() for k in s}
     return Comparison(
         codes=codes,
