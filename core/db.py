@@ -278,6 +278,82 @@ class Build:
             return self._catalog
 
 
+_TOP_RANKS = np.array(build.top_ranks(build.TOP_ROWS), dtype=np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class TopValues:
+    """A build's ``top_values``, read once: for each (year, quarter, flow, territory), its rows
+    and its values at ``build.top_ranks(rows)``. ``least`` turns them into a bound from which
+    the largest rows of any period are read in one query, with no scan to find the cut."""
+
+    groups: dict[tuple[int, int, str, str], tuple[int, np.ndarray]]  # key → (rows, values)
+    members: dict[str, tuple[str, ...]]  # région code → its territories' codes
+
+    @classmethod
+    def read(cls, db: Build) -> TopValues:
+        t = db.arrow("SELECT year, quarter, flow, region, territory, rows, vals FROM top_values")
+        vals = t.column("vals").combine_chunks()
+        # ``offsets`` index ``values`` (not ``flatten()``, which starts at the first offset).
+        flat = vals.values.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+        offsets = vals.offsets.to_numpy()
+        keys = zip(
+            *(t.column(c).to_pylist() for c in ("year", "quarter", "flow", "territory")),
+            strict=True,
+        )
+        rows = t.column("rows").to_pylist()
+        groups = {
+            (int(y), int(q), f, code): (int(n), flat[offsets[i] : offsets[i + 1]])
+            for i, ((y, q, f, code), n) in enumerate(zip(keys, rows, strict=True))
+        }
+        members: dict[str, set[str]] = {}
+        for region, code in zip(
+            t.column("region").to_pylist(), t.column("territory").to_pylist(), strict=True
+        ):
+            if region is not None:
+                members.setdefault(region, set()).add(code)
+        return cls(groups, {r: tuple(sorted(c)) for r, c in members.items()})
+
+    def least(
+        self, quarters: tuple[tuple[int, int], ...], flow: str, territory: str, limit: int
+    ) -> int | None:
+        """A value such that the rows of ``territory`` (a département, ``R`` + a région, or
+        ``FR``) in ``quarters`` and ``flow`` worth at least it are the ``limit`` largest and a
+        few more (about a fifth at most): the largest value at which the groups' ranks
+        guarantee ``limit`` rows, or the smallest value when there are no more rows than
+        that. None when the groups cannot tell (no row; a limit beyond ``build.TOP_ROWS``).
+
+        In a group, the value at rank r has r rows at least as large. Summed over the groups,
+        the ranks undercount the rows of at least a value, so the rows above the bound hold the
+        ``limit`` largest."""
+        if territory == "FR":
+            codes: tuple[str, ...] = ("FR",)
+        elif territory.startswith("R"):
+            codes = self.members.get(territory[1:], ())
+        else:
+            codes = (territory,)
+        values, steps, complete = [], [], True
+        for year, quarter in quarters:
+            for code in codes:
+                found = self.groups.get((year, quarter, flow, code))
+                if found is None:
+                    continue
+                rows, vals = found
+                ranks = _TOP_RANKS[: len(vals)].copy()
+                ranks[-1] = min(rows, build.TOP_ROWS)
+                values.append(vals)
+                steps.append(np.diff(ranks, prepend=0))
+                complete &= rows <= build.TOP_ROWS
+        if not values:
+            return None
+        v = np.concatenate(values)
+        order = np.argsort(-v, kind="stable")
+        reached = np.flatnonzero(np.cumsum(np.concatenate(steps)[order]) >= limit)
+        if reached.size:
+            return int(v[order[reached[0]]])
+        return int(v.min()) if complete else None
+
+
 @dataclass(frozen=True, eq=False)  # identity: one catalog per build, usable as a cache key
 class Catalog:
     quarters: tuple[tuple[int, int], ...]  # (year, quarter) loaded, in order
@@ -289,6 +365,7 @@ class Catalog:
     country_labels: pd.DataFrame  # code, label, start_year, end_year
     territoires: pd.DataFrame  # id, name, dept, n_communes, population, share
     metadata: dict[str, object]
+    top_values: TopValues
 
     @classmethod
     def load(cls, db: Build) -> Catalog:
@@ -314,6 +391,7 @@ class Catalog:
             country_labels=db.frame("SELECT * FROM country_label"),
             territoires=db.frame("SELECT * FROM territoire_industrie ORDER BY name, dept"),
             metadata=meta,
+            top_values=TopValues.read(db),
         )
 
     def index(self) -> None:

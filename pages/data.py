@@ -13,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 from st_aggrid import AgGrid, GridOptionsBuilder, JsCode
 
-from core import cache, tables
+from core import build, cache, tables
 from core.filters import FLOW_LABELS
 from core.formatting import format_meur, format_number
 from core.labels import md
@@ -31,7 +31,8 @@ from pages.tables import (
 )
 
 VIEW_LABELS = {"lignes": "Lignes détaillées", "pays": "Par pays", "produits": "Par produit"}
-GRID_MAX_ROWS = 5_000
+# The grid's largest rows: as many as the build's ``top_values`` bound in one query.
+GRID_MAX_ROWS = build.TOP_ROWS
 
 # Numbers stay numbers in the grid (numeric sort and filters); only their display is French.
 # The code is ours, never user data.

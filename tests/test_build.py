@@ -99,6 +99,52 @@ def test_totals_dept_is_one_row_per_quarter_flow_and_departement(which, request)
     assert difference(connection, from_trade, stored) == []
 
 
+@pytest.mark.parametrize("which", ["con", "qcon"])
+def test_top_values_hold_each_quarters_rows_and_values_at_the_ranks(which, request):
+    """For each département's quarter and flow in ``trade`` and France's in ``trade_france``:
+    the rows, and the values at ``top_ranks(rows)`` of the values sorted largest first,
+    computed here in Python."""
+    connection = request.getfixturevalue(which)
+    expected = {}
+    for source, territory in (("trade", "dept"), ("trade_france", "'FR'")):
+        groups: dict[tuple, list[int]] = {}
+        for y, q, f, code, value in rows(
+            connection, f"SELECT year, quarter, flow, {territory}, value_eur FROM {source}"
+        ):
+            groups.setdefault((y, q, f, code), []).append(value)
+        for key, values in groups.items():
+            values.sort(reverse=True)
+            expected[key] = (len(values), [values[r - 1] for r in build.top_ranks(len(values))])
+    stored = rows(connection, "SELECT year, quarter, flow, territory, rows, vals FROM top_values")
+    assert {(y, q, f, c): (n, v) for y, q, f, c, n, v in stored} == expected
+    assert len(stored) == len(expected)
+    # By hand: 93's 2024 T1 exports are one row, 2120 → DE: 100 M€ in the yearly fixture,
+    # 20 M€ in the quarterly one.
+    by_hand = {"con": 100 * M, "qcon": 20 * M}[which]
+    assert [("11", 1, [by_hand])] == rows(
+        connection, "SELECT region, rows, vals FROM top_values WHERE year = 2024 AND "
+        "quarter = 1 AND flow = 'export' AND territory = '93'"
+    )  # fmt: skip
+    # France's: every département's rows summed by product and partner, its largest first.
+    france = rows(connection, "SELECT value_eur FROM trade_france WHERE year = 2024 AND "
+                  "quarter = 1 AND flow = 'export' ORDER BY value_eur DESC")  # fmt: skip
+    assert rows(connection, "SELECT region, rows, vals[1] FROM top_values WHERE year = 2024 "
+                "AND quarter = 1 AND flow = 'export' AND territory = 'FR'") == [
+        (None, len(france), france[0][0])
+    ]  # fmt: skip
+
+
+def test_top_ranks_step_about_a_fifth_and_end_at_the_last_row():
+    assert build.top_ranks(0) == []
+    assert build.top_ranks(1) == [1]
+    assert build.top_ranks(12) == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12]
+    assert build.top_ranks(20) == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 16, 19, 20]
+    full = build.top_ranks(build.TOP_ROWS)
+    assert full == build.top_ranks(10**9)  # no rank beyond TOP_ROWS
+    assert full[-3:] == [3_975, 4_770, 5_000]
+    assert all(b <= max(a + 1, a * 6 // 5) for a, b in zip(full, full[1:], strict=False))
+
+
 def test_monaco_is_counted_in_provence_alpes_cote_d_azur_and_in_france(qcon):
     # Monaco exported 3030 to DE: 8 M€ in 2023 T4 and 6 M€ in 2024 T2 (9 M€ in 2025 T2).
     assert rows(qcon, "SELECT year, quarter, value_eur FROM trade_region WHERE region = '93' "
@@ -135,6 +181,7 @@ SORT_KEYS = {
     "trade_year": "year, flow, dept",
     "trade_region_year": "year, flow, region",
     "trade_france_year": "year, flow",
+    "top_values": "year, quarter, flow, territory",
     "slices": "year, quarter, flow",
 }
 
@@ -306,7 +353,8 @@ NEW = [  # a revised 2024 T1 export slice and a new 2024 T2
 ]
 TABLES = ["trade", "trade_region", "trade_france", "totals_dept", "trade_year",
           "trade_region_year", "trade_france_year", "region_partners", "region_products",
-          "france_partners", "france_products", "dept_partners", "dept_products"]  # fmt: skip
+          "france_partners", "france_products", "dept_partners", "dept_products",
+          "top_values"]  # fmt: skip
 
 
 def _write(path: Path, table: pa.Table, source: str, base: build.Base | None = None) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -522,6 +523,91 @@ def test_the_largest_rows_are_the_head_of_all_the_rows(demo_db, territory, flow,
     # QZ (countries not determined, extra-EU) has no row in the demonstration.
     nothing = Filters(territory, f.period, flow=flow, partners=("QZ",))
     assert queries.trade_rows(demo_db, nothing, limit=5).empty
+    # A selection: the cut comes from the selected rows themselves, not from ``top_values``.
+    chosen = Filters(territory, f.period, flow=flow, partners=("DE", "US"))
+    selected = queries.trade_rows(demo_db, chosen)
+    assert set(selected["country"]) == {"DE", "US"}
+    for limit in (1, 250, 5_000):
+        pd.testing.assert_frame_equal(
+            queries.trade_rows(demo_db, chosen, limit=limit), selected.head(limit)
+        )
+
+
+def _top(groups: dict, members: dict | None = None):
+    from core.db import TopValues
+
+    return TopValues(
+        {k: (n, np.array(v, dtype=np.int64)) for k, (n, v) in groups.items()}, members or {}
+    )
+
+
+def test_top_values_give_the_exact_cut_where_every_rank_is_kept():
+    # 93's 2024 exports: T1 seven rows 70…10, T2 three rows 100, 55, 5 (every rank kept).
+    top = _top({
+        (2024, 1, "export", "93"): (7, [70, 60, 50, 40, 30, 20, 10]),
+        (2024, 2, "export", "93"): (3, [100, 55, 5]),
+        (2024, 2, "import", "93"): (1, [1_000]),
+        (2024, 1, "export", "94"): (1, [500]),
+    }, {"11": ("93", "94")})  # fmt: skip
+    both = ((2024, 1), (2024, 2))
+    # Largest first: 100, 70, 60, 55, 50, 40, 30, 20, 10, 5.
+    assert top.least(both, "export", "93", 1) == 100
+    assert top.least(both, "export", "93", 5) == 50
+    assert top.least(both, "export", "93", 9) == 10
+    # Ten rows in all: a limit of ten or more keeps every row, down to the smallest.
+    assert top.least(both, "export", "93", 10) == 5
+    assert top.least(both, "export", "93", 5_000) == 5
+    # One quarter only; Île-de-France adds 94's 500 (T1): 500, 100, 70…
+    assert top.least(((2024, 1),), "export", "93", 2) == 60
+    assert top.least(both, "export", "R11", 3) == 70
+    # No row: the values cannot tell.
+    assert top.least(both, "import", "94", 10) is None
+    assert top.least(both, "export", "R84", 10) is None
+    assert top.least(((2023, 4),), "export", "93", 10) is None
+
+
+def test_top_values_undercount_between_kept_ranks():
+    # Twenty rows worth 999, 998… 980: ranks 11, 13, 15, 17 and 18 are not kept.
+    ranks = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 16, 19, 20]
+    top = _top({(2024, 1, "export", "93"): (20, [1_000 - r for r in ranks])})
+    t1 = ((2024, 1),)
+    assert top.least(t1, "export", "93", 10) == 990  # rank 10 is kept: exact
+    # The 11th largest is 989, but only 12 rows are known to be worth 988 or more: the bound
+    # is 988, and the query reads 12 rows for 11.
+    assert top.least(t1, "export", "93", 11) == 988
+    assert top.least(t1, "export", "93", 17) == 981  # 19 rows for 17
+    assert top.least(t1, "export", "93", 20) == 980
+
+
+def test_top_values_of_a_group_cut_at_top_rows():
+    # A quarter of 7 000 rows worth 9 999, 9 998…: values kept down to rank 5 000 only.
+    from core import build
+
+    kept = build.top_ranks(7_000)
+    assert kept[-1] == build.TOP_ROWS
+    top = _top({(2024, 1, "export", "59"): (7_000, [10_000 - r for r in kept])})
+    t1 = ((2024, 1),)
+    assert top.least(t1, "export", "59", 5_000) == 5_000  # the 5 000th value, exact
+    assert top.least(t1, "export", "59", 4_000) == 10_000 - 4_770  # 4 770 rows known, then 5 000
+    # Beyond the ranks kept, and more rows than asked for: the values cannot tell.
+    assert top.least(t1, "export", "59", 6_000) is None
+
+
+def test_top_values_of_the_demonstration_keep_the_largest_rows_and_few_more(demo_db):
+    """On the demonstration, for every kind of territory and period: the rows worth at least
+    the bound are at least the limit, and at most a quarter more."""
+    catalog = demo_db.catalog()
+    for territory in ("93", "20", "976", "R11", "R94", "FR"):
+        for period in catalog.periods[:3]:
+            f = Filters(territory, period, flow="import")
+            everything = queries.trade_rows(demo_db, f)
+            for limit in (100, 1_000, 5_000):
+                least = catalog.top_values.least(period.quarters, "import", territory, limit)
+                above = int((everything["value_eur"] >= least).sum())
+                if len(everything) <= limit:
+                    assert above == len(everything), (territory, period, limit)
+                else:
+                    assert limit <= above <= limit * 5 // 4, (territory, period, limit, above)
 
 
 def test_trade_rows_limit_summary_and_sql_grouping_agree_with_the_detail(fixture_db):
