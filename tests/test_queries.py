@@ -31,6 +31,36 @@ def F(territory: str, period: Period = Y2024, **kw) -> Filters:  # noqa: N802
     return Filters(territory, period, **kw)
 
 
+# --- Sums by key and flow -------------------------------------------------------------------
+def test_flow_sums_add_values_and_masses_by_key_and_flow_as_sql_sum_does(fixture_db):
+    rows = """SELECT * FROM (VALUES ('DE', 'export', 10, NULL), ('DE', 'export', 5, 7),
+        ('US', 'import', 3, NULL), ('FR', 'export', 2, NULL), ('FR', 'import', 1, 4),
+        ('FR', 'import', 6, 0), ('ZZ', 'export', 9, 9)) t(k, flow, v, m)"""
+    keys, imports, exports, imports_kg, exports_kg = queries._flow_sums(fixture_db, rows, [])
+    got = {
+        k: (int(i), int(e), None if np.isnan(ik) else ik, None if np.isnan(ek) else ek)
+        for k, i, e, ik, ek in zip(keys, imports, exports, imports_kg, exports_kg, strict=True)
+    }
+    # A flow with no row: value 0, no mass; NULL masses left out of the sum, which is NULL
+    # when every mass of the flow is.
+    assert got == {
+        "DE": (0, 15, None, 7.0),
+        "US": (3, 0, None, None),
+        "FR": (7, 2, 4.0, None),
+        "ZZ": (0, 9, None, 9.0),
+    }
+    # Keys summed under others: DE and FR under EU, ZZ (unmapped) left out.
+    keys, imports, exports, _, exports_kg = queries._flow_sums(
+        fixture_db, rows, [], to_key={"DE": "EU", "FR": "EU", "US": "US"}
+    )
+    assert dict(zip(keys, zip(imports.tolist(), exports.tolist(), strict=True), strict=True)) == {
+        "EU": (7, 17), "US": (3, 0)
+    }  # fmt: skip
+    assert exports_kg.tolist()[0] == 7.0
+    empty = queries._flow_sums(fixture_db, rows.replace("t(k", "t(k") + " WHERE v < 0", [])
+    assert [len(a) for a in empty] == [0, 0, 0, 0, 0]
+
+
 # --- KPIs (whole years) ---------------------------------------------------------------------
 def test_kpis_of_a_departement(fixture_db):
     k = queries.kpis(fixture_db, F("93"))

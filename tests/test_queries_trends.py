@@ -393,6 +393,14 @@ def test_comparison_aligns_the_same_partners_for_every_territory(db):
     assert p.groupby("territory")["share"].sum().tolist() == pytest.approx([1.0, 1.0, 1.0])
 
 
+def test_comparison_of_a_territory_named_twice_counts_it_once(db):
+    # 93's 2024 exports: DE 150, US 50 (top 1: DE, then « Autres »), not twice as much.
+    p = q.compare(db, f("93", top=1), ("93", "93")).partners
+    assert p[["territory", "code", "value"]].values.tolist() == [
+        ["93", "DE", 150 * M], ["93", q.OTHERS, 50 * M]
+    ]  # fmt: skip
+
+
 def test_comparison_aligns_products_too(db):
     c = q.compare(db, f("93", level="A129", top=1), ("93", "95"))
     p = c.products
