@@ -31,6 +31,13 @@ import pyarrow as pa
 from core import build, periods, store
 from core.periods import Period
 
+# Arrow allocates through the system allocator (glibc's malloc), not its bundled mimalloc: with
+# mimalloc, the first Arrow kernel of a query function after other work (labelling the data
+# grid's rows after Comparer's queries) took 7–20 ms instead of 1 ms, in every fresh process
+# tried (``python -m benchmarks``' first calls). glibc's free pages are also the ones that
+# ``core.memory``'s trimmer gives back.
+pa.set_memory_pool(pa.system_memory_pool())
+
 # DuckDB's buffer cache for the read-only connection: bounded so that the app's memory stays
 # flat with many sessions (the hot blocks of a build are far smaller).
 MEMORY_LIMIT = os.environ.get("COMEX_DUCKDB_MEMORY", "256MB")
