@@ -18,6 +18,7 @@ best rank (1, 2, 2, 4).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -589,10 +590,9 @@ def compare(db: Reader, f: Filters, codes: tuple[str, ...]) -> Comparison:
     partners, products = _territory_sums(db, f, codes)
     # Labels per breakdown: partner and product codes overlap (CL is Chile and "Matériels de
     # transport", CA Canada and the food industries).
+    # Looked up for the keys shown only.
     product_labels = catalog.level_labels(f.level)
     year = f.period.year
-    partner_labels = {k: catalog.country_name(k, year) for s in partners.values() for k in s}
-    level_labels = {k: product_labels.get(k, (k,))[0] for s in products.values() for k in s}
     return Comparison(
         codes=codes,
         names=tuple(catalog.territory_name(c) for c in codes),
@@ -600,8 +600,8 @@ def compare(db: Reader, f: Filters, codes: tuple[str, ...]) -> Comparison:
         flow=f.flow,
         level=f.level,
         kpis=kpis,
-        partners=_aligned(partners, partner_labels, catalog, f.top),
-        products=_aligned(products, level_labels, catalog, f.top),
+        partners=_aligned(partners, lambda k: catalog.country_name(k, year), catalog, f.top),
+        products=_aligned(products, lambda k: product_labels.get(k, (k,))[0], catalog, f.top),
     )
 
 
@@ -649,7 +649,7 @@ def _territory_sums(
 
 
 def _aligned(
-    sums: dict[str, dict[str, int]], labels: dict[str, str], catalog, top: int
+    sums: dict[str, dict[str, int]], label: Callable[[str], str], catalog, top: int
 ) -> pd.DataFrame:
     """Per territory, the union of every territory's top ``top`` keys, plus "Autres". A
     territory with no trade for the selection gets zero rows, never an error."""
@@ -661,6 +661,7 @@ def _aligned(
     # Order the union by the sum of shares over the compared territories, largest first.
     weight = {k: sum(s.get(k, 0) / max(totals[c], 1) for c, s in sums.items()) for k in keys}
     keys.sort(key=lambda k: (-weight[k], k))
+    labels = {k: label(k) for k in keys}
     rows = []
     for code, s in sums.items():
         total = totals[code]
@@ -669,7 +670,7 @@ def _aligned(
         for k in keys:
             value = max(s.get(k, 0), 0)
             shown += value
-            rows.append((code, name, k, labels.get(k, k), value, total))
+            rows.append((code, name, k, labels[k], value, total))
         rows.append((code, name, OTHERS, OTHERS, total - shown, total))
     value = np.array([r[4] for r in rows], dtype="int64")
     total = np.array([r[5] for r in rows], dtype="float64")
