@@ -588,9 +588,8 @@ def compare(db: Reader, f: Filters, codes: tuple[str, ...]) -> Comparison:
     )  # fmt: skip
 
     partners, products = _territory_sums(db, f, codes)
-    # Labels per breakdown: partner and product codes overlap (CL is Chile and "Matériels de
-    # transport", CA Canada and the food industries).
-    # Looked up for the keys shown only.
+    # Labels per breakdown, looked up for the keys shown only: partner and product codes
+    # overlap (CL is Chile and "Matériels de transport", CA Canada and the food industries).
     product_labels = catalog.level_labels(f.level)
     year = f.period.year
     return Comparison(
