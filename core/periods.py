@@ -9,8 +9,8 @@ one year earlier (``previous``), never with a whole year.
 In the URL a period is ``annee=2024`` (the loaded quarters of 2024) or ``annee=12m`` (the last
 four loaded quarters, « 12 derniers mois »).
 
-Quarters are numbered ``year * 4 + quarter - 1`` (``index``), so a period is ``first..last`` and
-the SQL predicate is a range on ``year`` (which DuckDB's zone maps use) refined on the quarter.
+Quarters are numbered ``year * 4 + quarter - 1`` (``index``), so a period is ``first..last``; its
+SQL predicate is written on ``year`` and ``quarter`` themselves, which DuckDB's zone maps use.
 """
 
 from __future__ import annotations
@@ -152,17 +152,26 @@ class Period:
 
     # --- SQL -------------------------------------------------------------------------------
     def sql(self, prefix: str = "") -> tuple[str, list[int]]:
-        """Predicate on ``year`` and ``quarter`` columns (``prefix`` ``"t."`` for an alias)."""
+        """Predicate on ``year`` and ``quarter`` columns (``prefix`` ``"t."`` for an alias).
+
+        Written on the columns themselves, never on an expression of them, so that DuckDB's
+        zone maps skip every row group outside the period's quarters: a rolling year is the
+        end of one year or the start of the next (a range on the quarter index
+        ``year * 4 + quarter - 1`` made DuckDB read both whole years)."""
         if prefix not in ("", "t.", "s."):  # identifiers never come from users
             raise ValueError(f"unexpected prefix {prefix!r}")
-        y1, y2 = self.first_year, self.year
+        (y1, q1), (y2, q2) = split(self.first), split(self.last)
+        year, quarter = f"{prefix}year", f"{prefix}quarter"
         if self.is_whole_year:
-            return f"{prefix}year = ?", [y1]
-        # why the year range first: it is what the zone maps can skip on.
-        return (
-            f"{prefix}year BETWEEN ? AND ? AND {prefix}year * 4 + {prefix}quarter - 1 BETWEEN ? AND ?",
-            [y1, y2, self.first, self.last],
-        )
+            return f"{year} = ?", [y1]
+        if y1 == y2:
+            return f"{year} = ? AND {quarter} BETWEEN ? AND ?", [y1, q1, q2]
+        parts = [f"({year} = ? AND {quarter} >= ?)", f"({year} = ? AND {quarter} <= ?)"]
+        params = [y1, q1, y2, q2]
+        if y2 > y1 + 1:  # whole years between (never for periods of four quarters or less)
+            parts.insert(1, f"{year} BETWEEN ? AND ?")
+            params[2:2] = [y1 + 1, y2 - 1]
+        return f"({' OR '.join(parts)})", params
 
 
 def available(quarters: Iterable[tuple[int, int]]) -> list[Period]:
