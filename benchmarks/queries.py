@@ -18,8 +18,7 @@ recent years are in DuckDB's buffers (``Build.warmed``, what an app does when it
 ``prewarm_ms``). Before its measured cases, each
 function serves cases none of them shares (``warm_up_cases``): the oldest year, and its first
 quarters in each SQL form the app's periods take (a partial year, twelve months across two
-years), as a started app has served other visitors; the latest year, partial when the latest
-publication ends mid-year, is what an app's very first visitor opens.
+years), as a started app has served other visitors over every kind of period it offers.
 """
 
 from __future__ import annotations

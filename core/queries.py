@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core import territoires as ti
-from core.db import Build, Database
+from core.db import Build, Database, DeptTotals
 from core.filters import LEVEL_COLUMNS, Filters
 from core.periods import Period
 
@@ -151,55 +151,6 @@ def _flow_sums(
     weighed = np.bincount(slot[has_mass], minlength=2 * n) > 0
     kg_float = np.where(weighed, kg.astype(np.float64), np.nan)
     return keys, values[0::2], values[1::2], kg_float[0::2], kg_float[1::2]
-
-
-# --- Totals of every département -----------------------------------------------------------
-@dataclass(frozen=True)
-class DeptTotals:
-    """Every département's quarterly totals over a span of years, as numpy columns: the small
-    ``totals_dept`` table read as it is stored (a few thousand rows) and summed by numpy.
-    Sums filtered on period predicates cost DuckDB more to plan than this whole read (about
-    3 ms against under 1 ms). Rows of codes the catalog lacks are left out, as a join on
-    ``departement`` leaves them out."""
-
-    codes: list[str]  # the catalog's départements, in its order
-    slot: np.ndarray  # 2 × the row's position in ``codes`` + 0 (exports) or 1 (imports)
-    quarter: np.ndarray  # quarter index (``Period.first`` … ``Period.last``)
-    value: np.ndarray
-
-    @classmethod
-    def read(cls, db: Reader, periods: list[Period]) -> DeptTotals:
-        """The rows of the years ``periods`` span."""
-        catalog = db.catalog()
-        cols = db.columns(
-            """
-            SELECT dept, flow = 'export' AS export,
-                   CAST(year AS INTEGER) * 4 + quarter - 1 AS q, value_eur
-            FROM totals_dept WHERE year BETWEEN ? AND ?
-            """,
-            [min(p.first_year for p in periods), max(p.year for p in periods)],
-        )
-        codes = list(catalog.departements)
-        known = np.array(codes, dtype=object)
-        order = np.argsort(known)
-        found = np.searchsorted(known[order], cols["dept"]).clip(max=len(codes) - 1)
-        kept = known[order][found] == cols["dept"]
-        slot = order[found[kept]] * 2 + np.where(cols["export"][kept], 0, 1)
-        return cls(codes, slot, cols["q"][kept], cols["value_eur"][kept])
-
-    def sums(self, period: Period) -> tuple[np.ndarray, np.ndarray]:
-        """Each département's (exports, imports) in the period and how many rows each sum
-        has (none: the département did not trade that flow): two (n, 2) int64 arrays."""
-        inside = (self.quarter >= period.first) & (self.quarter <= period.last)
-        size = 2 * len(self.codes)
-        values = np.bincount(self.slot[inside], weights=self.value[inside], minlength=size)
-        rows = np.bincount(self.slot[inside], minlength=size)
-        # why round: bincount sums in float64, exact to the euro far below 2**53 euros
-        return np.rint(values).astype("int64").reshape(-1, 2), rows.reshape(-1, 2)
-
-    def mask(self, codes: list[str]) -> np.ndarray:
-        wanted = set(codes)
-        return np.array([c in wanted for c in self.codes], dtype=bool)
 
 
 # --- KPIs ----------------------------------------------------------------------------------
@@ -350,7 +301,7 @@ def kpis(db: Reader, f: Filters) -> Kpis:
     catalog = db.catalog()
     prev = catalog.previous(f.period)
     periods = [f.period] + ([prev] if prev else [])
-    totals = DeptTotals.read(db, periods)  # one read for the sums and the ranks
+    totals = db.catalog().dept_totals
     sums = _scope_sums(db, f, periods, totals)
     exp, imp = sums[0]["export"], sums[0]["import"]
     prev_exp = sums[1]["export"] if prev else None
@@ -651,7 +602,7 @@ class ComparisonRow:
 def comparison(db: Reader, f: Filters) -> tuple[ComparisonRow, ...]:
     """The territory, its région (for a département) and France, for the same period."""
     catalog = db.catalog()
-    (sums,) = _scope_sums(db, f, [f.period], DeptTotals.read(db, [f.period]))
+    (sums,) = _scope_sums(db, f, [f.period], db.catalog().dept_totals)
     exp, imp = sums["export"], sums["import"]
     rows = [
         ComparisonRow(

@@ -27,7 +27,7 @@ import pandas as pd
 from core.db import Build, Database
 from core.filters import LEVEL_COLUMNS, Filters, territory_predicate
 from core.periods import Period
-from core.queries import DeptTotals, source
+from core.queries import source
 
 Reader = Database | Build
 
@@ -354,7 +354,7 @@ def _indicator_columns(db: Reader, period: Period) -> tuple[Period | None, dict[
     catalog's order of départements (``DeptIndicators.table``'s columns)."""
     catalog = db.catalog()
     prev = catalog.previous(period)
-    totals = DeptTotals.read(db, [period, *([prev] if prev else [])])
+    totals = db.catalog().dept_totals
     codes = np.array(totals.codes, dtype=object)
     now, _ = totals.sums(period)
     exports, imports = now[:, 0], now[:, 1]
@@ -555,7 +555,7 @@ class Comparison:
 def compare(db: Reader, f: Filters, codes: tuple[str, ...]) -> Comparison:
     catalog = db.catalog()
     prev = catalog.previous(f.period)
-    totals = DeptTotals.read(db, [f.period, *([prev] if prev else [])])
+    totals = db.catalog().dept_totals
     now, _ = totals.sums(f.period)
     before = totals.sums(prev)[0] if prev else None
     rows = []

@@ -61,6 +61,37 @@ def test_flow_sums_add_values_and_masses_by_key_and_flow_as_sql_sum_does(fixture
     assert [len(a) for a in empty] == [0, 0, 0, 0, 0]
 
 
+class _Rows:
+    """A build that answers one query with fixed numpy columns."""
+
+    def __init__(self, **cols: list) -> None:
+        self.cols = {k: np.array(v, dtype=object if k == "dept" else None) for k, v in cols.items()}
+
+    def columns(self, sql: str, params: list | None = None) -> dict[str, np.ndarray]:
+        return self.cols
+
+
+def test_dept_totals_sum_each_period_by_hand_and_leave_out_codes_the_catalog_lacks():
+    from core.db import DeptTotals
+
+    q = [8096, 8097, 8100, 8100, 8101, 8099]  # 2024 T1, T2, 2025 T1 (twice), T2, 2024 T4
+    rows = _Rows(
+        dept=["02", "01", "01", "99", "01", "02"],
+        export=[True, True, False, True, True, False],
+        q=q,
+        value_eur=[5, 7, 11, 1000, 13, 17],
+    )
+    totals = DeptTotals.read(rows, ["01", "02"])
+    assert len(totals.value) == 5  # « 99 » left out
+    values, counts = totals.sums(Period.of_year(2024))
+    assert values.tolist() == [[7, 0], [5, 17]]  # (exports, imports) of 01, then 02
+    assert counts.tolist() == [[1, 0], [1, 1]]
+    values, counts = totals.sums(Period.of_year(2025, (1, 2)))
+    assert values.tolist() == [[13, 11], [0, 0]]
+    assert counts.tolist() == [[1, 1], [0, 0]]
+    assert totals.mask(["02", "99"]).tolist() == [False, True]
+
+
 # --- KPIs (whole years) ---------------------------------------------------------------------
 def test_kpis_of_a_departement(fixture_db):
     k = queries.kpis(fixture_db, F("93"))
