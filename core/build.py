@@ -17,10 +17,12 @@ in kilograms (NULL when a source has none). A writer fills a staging table in an
   quarters of each year (about three times fewer rows), which whole-year views read;
 - ``totals_dept``: one row per (year, quarter, flow, département) for key figures, ranks, maps
   and trends;
-- ``region_partners``, ``region_products``, ``france_partners``, ``france_products``: the
-  régions' and France's quarters summed over products (by partner) or over partners (by
-  product), a few hundred thousand rows at most, for the views of a région or France that
-  need only one of the two;
+- ``dept_partners``, ``dept_products``, ``region_partners``, ``region_products``,
+  ``france_partners``, ``france_products``: each territory's quarters summed over products
+  (by partner) or over partners (by product), a few hundred thousand rows at most, for the
+  views that need only one of the two; their ``rows`` (and ``trade_region``'s) count the
+  detail rows a territory's data grid lists, so that its counts and its sums by partner or
+  product are read from them;
 - ``top_values``: for each (year, quarter, flow) and each département's rows in ``trade``
   (and France's in ``trade_france``), the row count and a few of the largest values, at ranks
   ``top_ranks``: bounds from which the largest rows of any period are read in one query
@@ -260,21 +262,34 @@ def arrow_fill(table: pa.Table | pa.RecordBatchReader, source: str) -> Fill:
 
 
 # The quarterly tables, each summed from the one before (its cheapest input): name, parent,
-# join, columns beyond (year, quarter, flow), sort key. All are sorted time first, then by
-# territory: a slice (year, quarter, flow) is a contiguous range, so that a load copies the
-# slices it keeps as they are, and a territory is a narrow range within it for the zone maps.
+# join, columns beyond (year, quarter, flow), sort key, and how its ``rows`` column counts
+# (None: no such column). All are sorted time first, then by territory: a slice (year,
+# quarter, flow) is a contiguous range, so that a load copies the slices it keeps as they are,
+# and a territory is a narrow range within it for the zone maps.
+#
+# ``rows``: how many rows of the detail a territory's data grid lists (``trade`` for a
+# département or a région, ``trade_france`` for France) each row sums, so that the grid's
+# counts and its sums by partner or product are read from these small tables.
 _VALUE = "CAST(sum(value_eur) AS BIGINT) AS value_eur, CAST(sum(mass_kg) AS BIGINT) AS mass_kg"
+_COUNT, _SUM_ROWS = "count(*)", "sum(t.rows)"
 QUARTERLY = (
-    ("trade_region", "trade", "", "t.region, t.product, t.country", "region"),
-    ("trade_france", "trade_region", "", "t.product, t.country", None),
-    ("totals_dept", "trade", "", "t.dept", "dept"),
-    ("dept_partners", "trade", "", "t.dept, t.country", "dept"),
-    ("dept_products", "trade", "", "t.dept, t.product", "dept"),
-    ("region_partners", "trade_region", "", "t.region, t.country", "region"),
-    ("region_products", "trade_region", "", "t.region, t.product", "region"),
-    ("france_partners", "trade_france", "", "t.country", None),
-    ("france_products", "trade_france", "", "t.product", None),
+    ("trade_region", "trade", "", "t.region, t.product, t.country", "region", _COUNT),
+    ("trade_france", "trade_region", "", "t.product, t.country", None, None),
+    ("totals_dept", "trade", "", "t.dept", "dept", None),
+    ("dept_partners", "trade", "", "t.dept, t.country", "dept", _COUNT),
+    ("dept_products", "trade", "", "t.dept, t.product", "dept", _COUNT),
+    ("region_partners", "trade_region", "", "t.region, t.country", "region", _SUM_ROWS),
+    ("region_products", "trade_region", "", "t.region, t.product", "region", _SUM_ROWS),
+    ("france_partners", "trade_france", "", "t.country", None, _COUNT),
+    ("france_products", "trade_france", "", "t.product", None, _COUNT),
 )  # fmt: skip
+
+
+def _sums(count: str | None) -> str:
+    """The summed columns of a quarterly table: value, mass and, if it has one, rows."""
+    return _VALUE if count is None else f"{_VALUE}, CAST({count} AS INTEGER) AS rows"
+
+
 # The yearly tables: name, keys beyond (year, flow), quarterly source, sort key.
 YEARLY = (
     ("trade_year", "dept, product, country", "trade", "dept"),
@@ -376,11 +391,11 @@ def _quarterly(con: duckdb.DuckDBPyConnection, kept: list[tuple[int, int, str]])
     kind = "TEMP TABLE" if kept else "TABLE"
     con.execute(f"CREATE {kind} {new}trade AS " + _TRADE_SORTED.format(source="staging"))
     con.execute("DROP TABLE staging")
-    for table, parent, join, columns, key in QUARTERLY:
+    for table, parent, join, columns, key, count in QUARTERLY:
         order = "year, quarter, flow" + (f", {key}" if key else "")
         con.execute(
             f"""CREATE {kind} {new}{table} AS
-            SELECT t.year, t.quarter, t.flow, {columns}, {_VALUE}
+            SELECT t.year, t.quarter, t.flow, {columns}, {_sums(count)}
             FROM {new}{parent} t {join} GROUP BY ALL ORDER BY {order}"""
         )
     if not kept:
@@ -390,28 +405,32 @@ def _quarterly(con: duckdb.DuckDBPyConnection, kept: list[tuple[int, int, str]])
         (int(y), int(q), str(f))
         for y, q, f in con.execute("SELECT year, quarter, flow FROM slices").fetchall()
     ]
-    derived = {t: (parent, join, columns, key) for t, parent, join, columns, key in QUARTERLY}
+    derived = {t: (parent, join, columns, key, count) for t, parent, join, columns, key, count in QUARTERLY}  # fmt: skip
     in_base = {r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = 'base'").fetchall()}  # fmt: skip
     for table in ["trade", *derived]:
         con.execute(f"CREATE TABLE {table} AS SELECT * FROM new_{table} LIMIT 0")
-        columns = ", ".join(_columns(con, f"new_{table}"))
+        names = _columns(con, f"new_{table}")
+        columns = ", ".join(names)
         # Builds written by an earlier version: ``trade`` without its région gets it from the
-        # join (and its order); a derived table they lack is summed from its parent, already
-        # complete here (parents come first in QUARTERLY).
+        # join (and its order); a derived table they lack, or whose columns they lack (its
+        # ``rows``), is summed from its parent, already complete here (parents come first in
+        # QUARTERLY).
         old_trade = table == "trade" and "region" not in _columns(con, "base.trade")
+        copied = table in in_base and set(names) <= set(_columns(con, f"base.{table}"))
         for y, q, f in slices:
             if (y, q, f) not in keep:
                 select = f"SELECT {columns} FROM new_{table} WHERE {_SLICE}"
             elif old_trade:
                 select = _TRADE_SORTED.format(source=f"(SELECT * FROM base.trade WHERE {_SLICE})")
-            elif table in in_base:
+            elif copied:
                 select = f"SELECT {columns} FROM base.{table} WHERE {_SLICE}"
             else:
-                parent, join, keys, key = derived[table]
+                parent, join, keys, key, count = derived[table]
                 order = "year, quarter, flow" + (f", {key}" if key else "")
                 select = (
-                    f"SELECT t.year, t.quarter, t.flow, {keys}, {_VALUE} FROM {parent} t {join} "
+                    f"SELECT t.year, t.quarter, t.flow, {keys}, {_sums(count)} "
+                    f"FROM {parent} t {join} "
                     "WHERE t.year = ? AND t.quarter = ? AND t.flow = ? "
                     f"GROUP BY ALL ORDER BY {order}"
                 )
@@ -500,6 +519,11 @@ def outdated(con: duckdb.DuckDBPyConnection) -> list[str]:
     missing = [t for t in wanted if t not in tables]
     if "trade" in tables and "region" not in _columns(con, "trade"):
         missing.append("trade.region")
+    missing += [
+        f"{t}.rows"
+        for t, *_, count in QUARTERLY
+        if count is not None and t in tables and "rows" not in _columns(con, t)
+    ]
     return missing
 
 

@@ -86,6 +86,45 @@ def test_partner_and_product_tables_are_trade_summed_over_the_other_key(
     stored = f"SELECT year, quarter, flow, {stored_keys}, value_eur, mass_kg FROM {table}"
     assert difference(connection, from_trade, stored) == []
     assert rows(connection, f"SELECT count(*) FROM {table}")[0][0] > 0
+    # ``rows``: the rows of the detail the territory's grid lists that each row sums (those of
+    # ``trade`` for a département or a région, of ``trade_france`` for France).
+    detail = (
+        "trade_france t" if territory is None else "trade t JOIN departement d ON d.code = t.dept"
+    )
+    counted = f"SELECT t.year, t.quarter, t.flow, {keys}, count(*) FROM {detail} GROUP BY ALL"
+    stored = f"SELECT year, quarter, flow, {stored_keys}, rows FROM {table}"
+    assert difference(connection, counted, stored) == []
+
+
+@pytest.mark.parametrize("which", ["con", "qcon"])
+def test_trade_region_counts_the_rows_of_trade_each_of_its_rows_sums(which, request):
+    connection = request.getfixturevalue(which)
+    counted = (
+        "SELECT year, quarter, flow, region, product, country, count(*) FROM trade GROUP BY ALL"
+    )
+    stored = "SELECT year, quarter, flow, region, product, country, rows FROM trade_region"
+    assert difference(connection, counted, stored) == []
+
+
+def test_rows_by_hand_count_the_departements_rows_for_a_region_and_frances_for_france(tmp_path):
+    # 2024 T1 exports to Germany: 93 and 95 (both Île-de-France) sell 2120, 93 also 3030.
+    path = _write(tmp_path / "rows.duckdb", _canonical([
+        (2024, 1, "export", "93", "2120", "DE", 5),
+        (2024, 1, "export", "95", "2120", "DE", 7),
+        (2024, 1, "export", "93", "3030", "DE", 11),
+    ]), "x.zip")  # fmt: skip
+    con = duckdb.connect(str(path), read_only=True)
+    assert rows(con, "SELECT product, rows FROM trade_region ORDER BY product") == [
+        ("2120", 2), ("3030", 1)
+    ]  # fmt: skip
+    # Île-de-France's grid lists the three rows of its départements…
+    assert rows(con, "SELECT country, rows FROM region_partners") == [("DE", 3)]
+    assert rows(con, "SELECT product, rows FROM region_products ORDER BY product") == [
+        ("2120", 2), ("3030", 1)
+    ]  # fmt: skip
+    # …France's the two rows of trade_france (2120 summed over 93 and 95, and 3030).
+    assert rows(con, "SELECT country, rows, value_eur FROM france_partners") == [("DE", 2, 23 * M)]
+    assert rows(con, "SELECT dept, rows FROM dept_partners ORDER BY dept") == [("93", 2), ("95", 1)]
 
 
 @pytest.mark.parametrize("which", ["con", "qcon"])
@@ -399,9 +438,10 @@ def test_a_build_on_top_keeps_slices_as_they_were_and_equals_a_build_from_scratc
 
 
 def test_a_build_on_top_of_an_earlier_version_gives_the_same_tables_as_from_scratch(tmp_path):
-    # Builds written before ``trade`` carried the région and before the partner and product
-    # tables: a load on top of one still keeps its slices, with the région joined and the
-    # région order restored, and the missing tables summed from their parents.
+    # Builds written before ``trade`` carried the région, before the partner and product
+    # tables and before ``trade_region`` counted its rows: a load on top of one still keeps its
+    # slices, with the région joined and the région order restored, and the missing tables and
+    # columns summed from their parents.
     old = _write(tmp_path / "old.duckdb", _canonical(OLD), "ancien.zip")
     con = duckdb.connect(str(old))
     con.execute("CREATE TABLE t2 AS SELECT * EXCLUDE (region) FROM trade "
@@ -411,6 +451,7 @@ def test_a_build_on_top_of_an_earlier_version_gives_the_same_tables_as_from_scra
     for table in ("region_partners", "region_products", "france_partners", "france_products",
                   "dept_partners", "dept_products"):  # fmt: skip
         con.execute(f"DROP TABLE {table}")  # nor these tables
+    con.execute("ALTER TABLE trade_region DROP COLUMN rows")  # nor the rows they sum
     con.close()
     keep = frozenset({(2023, q, f) for q in (1, 2, 3, 4) for f in ("export", "import")})
     on_top = _write(tmp_path / "on_top.duckdb", _canonical(NEW), "nouveau.zip",
@@ -449,3 +490,12 @@ def test_a_build_of_an_earlier_layout_is_refused_with_a_french_message(tmp_path)
     con.execute("UPDATE metadata SET value = 'official' WHERE key = 'source'")
     con.close()
     assert not demo._outdated_demo(path)  # …never official data
+
+
+def test_a_build_whose_tables_lack_their_rows_is_outdated(tmp_path):
+    path = _write(tmp_path / "old.duckdb", _canonical(OLD), "ancien.zip")
+    con = duckdb.connect(str(path))
+    con.execute("ALTER TABLE dept_partners DROP COLUMN rows")
+    con.execute("ALTER TABLE france_products DROP COLUMN rows")
+    assert build.outdated(con) == ["dept_partners.rows", "france_products.rows"]
+    con.close()
