@@ -288,19 +288,22 @@ def floor_queries(catalog: Catalog, name: str, args: dict) -> list[tuple[str, li
                          f"GROUP BY p.{code}")  # fmt: skip
             ps += [c, *p, f.flow]
         return [_indicators_sql(catalog, f.period), (" UNION ALL ".join(parts), ps)]
-    rows_table, rows_where, rows_params, _ = queries._rows_source(_CatalogReader(catalog), f)
     if name == "trade_rows":
         # The function's own query: the same rows in the same order (ties broken on the
         # keys), before labels.
         return [queries._rows_sql(_CatalogReader(catalog), f, args["limit"])]
+    # Without a selection (the benchmark's cases), the rows' counts and sums come from the
+    # territory's partner or product table and its ``rows`` column, as the functions read them.
     if name == "trade_rows_summary":
-        sql = f"""SELECT count(*), sum(value_eur) FROM {rows_table} t WHERE {rows_where}"""
-        return [(sql, rows_params)]
+        t, w, p = queries.source(f.territory, f.period, "country", region=region)
+        sql = f"SELECT sum(rows), sum(value_eur) FROM {t} WHERE {w} AND flow = ?"
+        return [(sql, [*p, f.flow])]
     if name == "trade_rows_grouped":
         key = "country" if args["by"] == "pays" else "product"
-        sql = f"""SELECT {key}, flow, sum(value_eur), sum(mass_kg), count(*)
-            FROM {rows_table} t WHERE {rows_where} GROUP BY ALL"""
-        return [(sql, rows_params)]
+        t, w, p = queries.source(f.territory, f.period, key, region=region)
+        sql = f"""SELECT {key}, flow, sum(value_eur), sum(mass_kg), sum(rows)
+            FROM {t} WHERE {w} AND flow = ? GROUP BY ALL"""
+        return [(sql, [*p, f.flow])]
     raise KeyError(name)
 
 

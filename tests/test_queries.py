@@ -713,6 +713,38 @@ def test_trade_rows_grouped_by_partner_and_by_product(fixture_db):
     assert by_product["product_label"].tolist()[0] == "Viandes de boucherie"
 
 
+def test_grouped_rows_and_summary_from_the_small_tables_equal_the_detail(demo_db):
+    """Without a selection, ``trade_rows_grouped`` and ``trade_rows_summary`` read the
+    territory's partner and product tables (their ``rows`` column): the same sums and counts
+    as the detail rows the grid lists, for every kind of territory and period."""
+    catalog = demo_db.catalog()
+    for territory in ("93", "20", "971", "R11", "R94", "FR"):
+        for period in catalog.periods[:3]:
+            f = Filters(territory, period, flow="import")
+            table, where, params, _ = queries._rows_source(demo_db, f)
+            ((n, total),) = demo_db.rows(
+                f"SELECT count(*), CAST(coalesce(sum(value_eur), 0) AS BIGINT) FROM {table} t "
+                f"WHERE {where}",
+                params,
+            )
+            summary = queries.trade_rows_summary(demo_db, f)
+            assert (summary.rows, summary.imports, summary.exports) == (n, total, 0)
+            for by, key in (("pays", "country"), ("produits", "product")):
+                expected = demo_db.rows(
+                    f"SELECT t.{key}, t.flow, CAST(sum(t.value_eur) AS BIGINT), "
+                    f"CAST(sum(t.mass_kg) AS BIGINT), count(*) FROM {table} t WHERE {where} "
+                    f"GROUP BY ALL ORDER BY 1",
+                    params,
+                )
+                got = queries.trade_rows_grouped(demo_db, f, by)
+                got = got[[key, "flow", "value_eur", "mass_kg", "n"]]
+                as_tuples = [
+                    (c, fl, v, None if pd.isna(m) else int(m), k)
+                    for c, fl, v, m, k in got.itertuples(index=False)
+                ]
+                assert as_tuples == expected, (territory, period.token, by)
+
+
 def test_trade_rows_with_a_product_selection(fixture_db):
     meat = queries.trade_rows(fixture_db, F("R32", products=("C10A",)))
     assert (meat["value_eur"] // M).tolist() == [90, 50]
