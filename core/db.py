@@ -27,6 +27,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from core import build, periods, store
 from core.periods import Period
@@ -362,6 +363,30 @@ class TopValues:
 
 
 @dataclass(frozen=True, eq=False)
+class Labels:
+    """Codes and columns of their labels as Arrow arrays, to label thousands of rows at once
+    in Arrow (``of``) rather than code by code in Python."""
+
+    codes: pa.Array
+    columns: tuple[pa.Array, ...]
+
+    @classmethod
+    def of_lists(cls, codes: list[str], *columns: list[str | None]) -> Labels:
+        return cls(
+            pa.array(codes, pa.string()),
+            tuple(pa.array(c, pa.string(), from_pandas=True) for c in columns),
+        )
+
+    def of(self, values: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
+        """Each column's label of every value; null where the code is not known."""
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        codes = self.codes if values.type == self.codes.type else self.codes.cast(values.type)
+        where = pc.index_in(values, value_set=codes)
+        return [column.take(where) for column in self.columns]
+
+
+@dataclass(frozen=True, eq=False)
 class DeptTotals:
     """Every département's quarterly totals, as numpy columns: the build's small
     ``totals_dept`` table (one row per quarter, flow and département: a few thousand), read
@@ -466,7 +491,9 @@ class Catalog:
             self.parent_of(level)
         for year in self.years:
             self.country_names(year)
+            self.country_labels_of(year)
         _ = self.periods, self.year_periods, self.dept_names, self.product_info
+        _ = self.dept_labels, self.product_labels
         _ = self.country_info
 
     # --- periods ------------------------------------------------------------------------------
@@ -638,3 +665,22 @@ class Catalog:
 
     def country_name(self, code: str, year: int) -> str:
         return self.country_names(year).get(code, f"{code} (non déterminé)")
+
+    @functools.cached_property
+    def dept_labels(self) -> Labels:
+        """Département code → name, in Arrow (``Labels``)."""
+        return Labels.of_lists(list(self.departements), [n for n, _ in self.departements.values()])
+
+    @functools.cached_property
+    def product_labels(self) -> Labels:
+        """CPF4 code → label, A129, A38 and A17 codes, in Arrow (``Labels``)."""
+        p = self.products
+        return Labels.of_lists(
+            list(p["code"]), list(p["label"]), list(p["a129"]), list(p["a38"]), list(p["a17"])
+        )
+
+    @functools.cache  # noqa: B019 (a catalog lives as long as its build)
+    def country_labels_of(self, year: int) -> Labels:
+        """Partner code → name for a year (``country_names``), in Arrow (``Labels``)."""
+        names = self.country_names(year)
+        return Labels.of_lists(list(names), list(names.values()))
