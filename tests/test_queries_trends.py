@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from core import queries_trends as q
 from core.db import Database
-from core.filters import Filters
+from core.filters import LEVEL_COLUMNS, Filters
 from core.periods import Period
 
 M = 1_000_000
@@ -172,6 +172,37 @@ def test_breakdown_by_product_rolls_up_to_the_chosen_level(db):
     cpf4 = q.trend_breakdown(db, f("R32", level="CPF4"), "product").changes.set_index("code")
     assert (cpf4["first"] // M).to_dict() == {"2120": 200, "1011": 150}
     assert cpf4.at["1011", "label"] == "Viandes de boucherie"
+
+
+def test_breakdown_of_a_departement_equals_its_yearly_detail(demo_db):
+    """A département's series come from its partner and product tables (quarterly, summed
+    over the other key): the same euros as its yearly detail, ``trade_year``."""
+    catalog = demo_db.catalog()
+    years = [y for y, p in catalog.year_periods.items() if p.is_whole_year]
+    for territory in ("93", "2A", "976"):
+        if territory not in catalog.departements:
+            continue
+        f = Filters(territory, catalog.default_period)
+        level = LEVEL_COLUMNS[f.level][0]
+        for by, key in (("partner", "t.country"), ("product", f"p.{level}")):
+            expected = {
+                (code, year): value
+                for year, code, value in demo_db.rows(
+                    f"SELECT t.year, {key}, CAST(sum(t.value_eur) AS BIGINT) FROM trade_year t "
+                    "JOIN product p ON p.code = t.product WHERE t.dept = ? AND t.flow = 'export' "
+                    "AND list_contains(?::INTEGER[], t.year) GROUP BY ALL",
+                    [territory, years],
+                )
+            }
+            b = q.trend_breakdown(demo_db, f, by)
+            ch = b.changes.set_index("code")
+            first, last = min(years), max(years)
+            assert {c: v for c, v in ch["last"].items() if v} == {
+                c: v for (c, y), v in expected.items() if y == last and v
+            }, (territory, by)
+            assert {c: v for c, v in ch["first"].items() if v} == {
+                c: v for (c, y), v in expected.items() if y == first and v
+            }, (territory, by)
 
 
 def test_breakdown_refuses_unknown_kinds(db):
