@@ -89,7 +89,8 @@ def warm_up_cases(catalog: Catalog, name: str) -> list[dict]:
     first in each process, as a started app has served other visitors, so that one-off costs
     of a process (first query, first use of a code path) are not charged to a measured first
     call. One case per form of period predicate (``Period.sql``), on the oldest years: a whole
-    year, a year's first two quarters, four quarters across two years. DuckDB's first query of
+    year, a year's first two quarters, four quarters across two years; and per value of the
+    function's other argument (both breakdowns, both ranking scopes). DuckDB's first query of
     each form on a table costs several milliseconds more than the next ones (Rhône's Sankey
     over twelve months: 21 ms as the first such query of a process, 13 ms after another
     département's), whatever the territory or the quarters."""
@@ -106,15 +107,21 @@ def warm_up_cases(catalog: Catalog, name: str) -> list[dict]:
             periods.append(Period.last_four(*loaded[5]))
     if name == "departement_indicators":
         return [{"period": p} for p in periods]
-    extra = {"trend_breakdown": ("by", "product"), "specialisation": ("by", "product"),
-             "rankings": ("scope", "region"), "compare": ("codes", ("02", "R32", "FR")),
-             "trade_rows": ("limit", 5000), "trade_rows_grouped": ("by", "pays")}  # fmt: skip
+    # Each value of a function's other argument is a code path of its own (the breakdowns
+    # read different tables): the cases alternate them, the warm-up serves each.
+    extra = {"trend_breakdown": ("by", ("product", "partner")),
+             "specialisation": ("by", ("product", "partner")),
+             "rankings": ("scope", ("region", "france")),
+             "compare": ("codes", (("02", "R32", "FR"),)), "trade_rows": ("limit", (5000,)),
+             "trade_rows_grouped": ("by", ("pays", "produits"))}  # fmt: skip
+    key, values = extra.get(name, (None, (None,)))
     out = []
     for period in periods:
-        args: dict = {"f": Filters("02", period)}
-        if name in extra:
-            args[extra[name][0]] = extra[name][1]
-        out.append(args)
+        for value in values:
+            args: dict = {"f": Filters("02", period)}
+            if key is not None:
+                args[key] = value
+            out.append(args)
     return out
 
 
@@ -257,7 +264,8 @@ def floor_queries(catalog: Catalog, name: str, args: dict) -> list[tuple[str, li
         return [(sql, terr_params)]
     if name == "trend_breakdown":
         years = [y for y, p in catalog.year_periods.items() if p.is_whole_year]
-        src, terr, terr_params = queries_trends._yearly_source(f.territory)
+        keep = "product" if args["by"] == "product" else "country"
+        src, terr, terr_params = queries_trends._yearly_source(f.territory, keep)
         if args["by"] == "product":
             sql = f"""SELECT year, p.{code}, sum(value_eur) FROM {src} t
                 JOIN product p ON p.code = t.product
