@@ -10,6 +10,9 @@ downloads hold every row of the filters.
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
 import streamlit as st
 from st_aggrid import AgGrid, GridOptionsBuilder, JsCode
 
@@ -90,17 +93,40 @@ _GRID_CSS = {
 }
 
 
+# Columns with decimals (tonnes, euros per kilogram…): the grid shows the text the rest of the
+# app and the CSV show (``tables.display_value``: its rounding, its whole tonnes from 1 000 t),
+# kept in a hidden field of each row; it sorts and filters the numbers.
+_DECIMAL_KINDS = ("meur", "tonnes", "per_kg", "ratio", "index")
+_SHOWN = "__affiche__ "
+
+
+def grid_frame(table: tables.Table) -> pd.DataFrame:
+    """The frame the grid gets: the table's (a copy: the grid adds a column to the frame it
+    gets, not to the files), and the screen text of each decimal column."""
+    frame = table.frame.copy()
+    for column in table.frame.columns:
+        kind = table.kind(column)
+        if kind in _DECIMAL_KINDS:
+            frame[_SHOWN + column] = [tables.display_value(v, kind) for v in frame[column]]
+    return frame
+
+
+def _shown_text(column: str) -> JsCode:
+    field = json.dumps(_SHOWN + column)  # our own column names, quoted as a JS string
+    return JsCode(f"function(params) {{ return params.data ? params.data[{field}] : ''; }}")
+
+
 def grid_options(table: tables.Table) -> dict:
     builder = GridOptionsBuilder.from_dataframe(table.frame)
     builder.configure_default_column(sortable=True, filter=True, resizable=True)
     for column in table.frame.columns:
         kind = table.kind(column)
-        if kind in ("eur", "int", "meur"):
+        if kind in ("eur", "int", *_DECIMAL_KINDS):
             builder.configure_column(
                 column,
                 type=["numericColumn"],
                 filter="agNumberColumnFilter",
-                valueFormatter=_FR_INTEGER if kind in ("eur", "int") else None,
+                valueFormatter=_FR_INTEGER if kind in ("eur", "int") else _shown_text(column),
             )
         else:
             builder.configure_column(column, filter="agTextColumnFilter", maxWidth=280)
@@ -202,7 +228,7 @@ with shared.guard():
             icon=":material/filter_list:",
         )
     AgGrid(
-        shown.frame.copy(),  # the grid adds a column to the frame it gets: not to the files
+        grid_frame(shown),
         gridOptions=grid_options(shown),
         height=560,
         allow_unsafe_jscode=True,

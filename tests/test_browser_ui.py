@@ -1,7 +1,7 @@
 """End to end, at desktop and phone widths (real Streamlit server, headless Chromium, demo data):
 Plotly's toolbar speaks French and its PNG carries the view, territory and period in its name;
 Streamlit's English table toolbar is gone while our French download buttons stay; Données shows
-the chosen flow only; the Carte has its Île-de-France and overseas insets, Corsica as one shape
+the chosen flow only, its masses as the rest of the app does; the Carte has its Île-de-France and overseas insets, Corsica as one shape
 and Monaco as a marker; nothing runs off a phone's screen and no title line starts with « : »."""
 
 from __future__ import annotations
@@ -124,6 +124,27 @@ def test_donnees_shows_only_the_chosen_flow(base, viewport):
             wait_for_app(page)
             page.wait_for_timeout(1500)
             assert set(grid_column(page, "Flux")) == {"Exportations"}
+
+
+def test_donnees_shows_masses_as_the_rest_of_the_app_and_the_csv_do(base, demo_path):
+    """Tonnes in the grid: French, and the same text as ``display_value`` (whole tonnes from
+    1 000 t, one decimal below), which the CSV writes too; no raw « 627712.184 »."""
+    from core import queries, tables
+    from core.db import Build
+    from core.filters import Filters
+    from core.periods import Period
+
+    f = Filters("93", Period.of_year(2024), flow="import")
+    grouped = tables.grouped_rows_table(
+        queries.trade_rows_grouped(Build(str(demo_path)), f, "pays"), "pays"
+    ).frame
+    expected = [tables.display_value(v, "tonnes") for v in grouped["Importations (t)"]]
+    with browser_page(DESKTOP) as page:
+        open_page(page, base, "donnees?territoire=93&annee=2024&flux=import&vue=pays")
+        shown = grid_column(page, "Importations (t)")
+    assert shown and shown == expected[: len(shown)]
+    assert all("." not in cell for cell in shown)
+    assert "\u202f" in shown[0]  # thousands apart, as everywhere in the app
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
