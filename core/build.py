@@ -405,7 +405,7 @@ def _quarterly(con: duckdb.DuckDBPyConnection, kept: list[tuple[int, int, str]])
         (int(y), int(q), str(f))
         for y, q, f in con.execute("SELECT year, quarter, flow FROM slices").fetchall()
     ]
-    derived = {t: (parent, join, columns, key, count) for t, parent, join, columns, key, count in QUARTERLY}  # fmt: skip
+    derived = {t: rest for t, *rest in QUARTERLY}  # parent, join, columns, key, count
     in_base = {r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = 'base'").fetchall()}  # fmt: skip
     for table in ["trade", *derived]:

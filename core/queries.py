@@ -301,7 +301,7 @@ def kpis(db: Reader, f: Filters) -> Kpis:
     catalog = db.catalog()
     prev = catalog.previous(f.period)
     periods = [f.period] + ([prev] if prev else [])
-    totals = db.catalog().dept_totals
+    totals = catalog.dept_totals
     sums = _scope_sums(db, f, periods, totals)
     exp, imp = sums[0]["export"], sums[0]["import"]
     prev_exp = sums[1]["export"] if prev else None
@@ -602,7 +602,7 @@ class ComparisonRow:
 def comparison(db: Reader, f: Filters) -> tuple[ComparisonRow, ...]:
     """The territory, its région (for a département) and France, for the same period."""
     catalog = db.catalog()
-    (sums,) = _scope_sums(db, f, [f.period], db.catalog().dept_totals)
+    (sums,) = _scope_sums(db, f, [f.period], catalog.dept_totals)
     exp, imp = sums["export"], sums["import"]
     rows = [
         ComparisonRow(
@@ -772,11 +772,7 @@ def trade_rows_summary(db: Reader, f: Filters) -> RowsSummary:
     Without a partner or product selection, from the territory's partner table, whose
     ``rows`` counts the detail rows each of its rows sums (``build.QUARTERLY``): a few
     thousand rows read instead of tens of thousands."""
-    table, where, params, has_dept = _rows_source(db, f)
-    count = "count(*)"
-    if not f.partners and not f.products:
-        table, where, params = _counted_source(db, f, "country")
-        count = "sum(t.rows)"
+    table, where, params, count = _counted_source(db, f, "country")
     ((n, exports, imports),) = db.rows(
         f"""
         SELECT CAST(coalesce({count}, 0) AS BIGINT),
@@ -786,14 +782,19 @@ def trade_rows_summary(db: Reader, f: Filters) -> RowsSummary:
         """,
         params,
     )
-    return RowsSummary(int(n), int(exports), int(imports), has_dept)
+    return RowsSummary(int(n), int(exports), int(imports), f.kind != "france")
 
 
-def _counted_source(db: Reader, f: Filters, keep: str) -> tuple[str, str, list]:
-    """The territory's table summed by ``keep`` (``country`` or ``product``) with its
-    ``rows``, and the predicate of the filters' period and flow (no selection)."""
+def _counted_source(db: Reader, f: Filters, keep: str) -> tuple[str, str, list, str]:
+    """Where the rows behind the filters are counted and summed by ``keep`` (``country`` or
+    ``product``): table, predicate, parameters and the count of detail rows. Without a
+    selection, the territory's table by ``keep``, whose ``rows`` counts them; with one, the
+    detail rows themselves (``_rows_source``)."""
+    if f.partners or f.products:
+        table, where, params, _ = _rows_source(db, f)
+        return table, where, params, "count(*)"
     table, where, params = _source(db, f, keep)
-    return table, f"{where} AND t.flow = ?", [*params, f.flow]
+    return table, f"{where} AND t.flow = ?", [*params, f.flow], "sum(t.rows)"
 
 
 # The allowed groupings of the rows: the code and label columns of ``trade_rows``.
@@ -807,11 +808,7 @@ def trade_rows_grouped(db: Reader, f: Filters, by: str) -> pd.DataFrame:
     a partner or product selection, from the territory's table by partner or product, whose
     ``rows`` counts the detail rows (as ``trade_rows_summary``)."""
     code, label = ROW_GROUPS[by]  # KeyError for anything off the allowlist
-    table, where, params, _ = _rows_source(db, f)
-    count = "count(*)"
-    if not f.partners and not f.products:  # the territory's table by partner or product
-        table, where, params = _counted_source(db, f, code)
-        count = "sum(t.rows)"
+    table, where, params, count = _counted_source(db, f, code)
     (codes, flows), (values, mass, n) = _sums(
         db,
         f"""

@@ -357,7 +357,7 @@ def _indicator_columns(db: Reader, period: Period) -> tuple[Period | None, dict[
     catalog's order of départements (``DeptIndicators.table``'s columns)."""
     catalog = db.catalog()
     prev = catalog.previous(period)
-    totals = db.catalog().dept_totals
+    totals = catalog.dept_totals
     codes = np.array(totals.codes, dtype=object)
     now, _ = totals.sums(period)
     exports, imports = now[:, 0], now[:, 1]
@@ -558,7 +558,7 @@ class Comparison:
 def compare(db: Reader, f: Filters, codes: tuple[str, ...]) -> Comparison:
     catalog = db.catalog()
     prev = catalog.previous(f.period)
-    totals = db.catalog().dept_totals
+    totals = catalog.dept_totals
     now, _ = totals.sums(f.period)
     before = totals.sums(prev)[0] if prev else None
     rows = []
