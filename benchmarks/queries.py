@@ -249,8 +249,14 @@ def floor_queries(catalog: Catalog, name: str, args: dict) -> list[tuple[str, li
             JOIN product p ON p.code = t.product WHERE {where} GROUP BY ALL"""
         return [(sql, params)]
     if name == "sankey_flows":
-        sql = f"""SELECT p.{code}, country, sum(value_eur) FROM {table} t
-            JOIN product p ON p.code = t.product WHERE {where} AND flow = ? GROUP BY ALL"""
+        if code in ("a38", "a17"):  # the build's flows tables, as the function
+            table, where, params = queries.source(f.territory, f.period, "flows")
+            parent = "" if code == "a38" else queries._A17_OF_A38
+            sql = f"""SELECT {code}, country, sum(value_eur) FROM {table} t {parent}
+                WHERE {where} AND flow = ? GROUP BY ALL"""
+        else:
+            sql = f"""SELECT p.{code}, country, sum(value_eur) FROM {table} t
+                JOIN product p ON p.code = t.product WHERE {where} AND flow = ? GROUP BY ALL"""
         return [(sql, [*params, f.flow])]
     if name == "trend":
         terr = (

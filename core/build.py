@@ -23,6 +23,10 @@ in kilograms (NULL when a source has none). A writer fills a staging table in an
   views that need only one of the two; their ``rows`` (and ``trade_region``'s) count the
   detail rows a territory's data grid lists, so that its counts and its sums by partner or
   product are read from them;
+- ``dept_flows``, ``region_flows``, ``france_flows``: each territory's quarters by A38
+  product and partner, in euros, what the Sankey diagrams at those
+  levels read (a quarter to a tenth of the detail's rows); a load on top of a build copies
+  them only if the product hierarchy is the same;
 - ``top_values``: for each (year, quarter, flow) and each département's rows in ``trade``
   (and France's in ``trade_france``), the row count and a few of the largest values, at ranks
   ``top_ranks``: bounds from which the largest rows of any period are read in one query
@@ -270,8 +274,14 @@ def arrow_fill(table: pa.Table | pa.RecordBatchReader, source: str) -> Fill:
 # ``rows``: how many rows of the detail a territory's data grid lists (``trade`` for a
 # département or a région, ``trade_france`` for France) each row sums, so that the grid's
 # counts and its sums by partner or product are read from these small tables.
-_VALUE = "CAST(sum(value_eur) AS BIGINT) AS value_eur, CAST(sum(mass_kg) AS BIGINT) AS mass_kg"
+_EUROS = "CAST(sum(value_eur) AS BIGINT) AS value_eur"
+_VALUE = f"{_EUROS}, CAST(sum(mass_kg) AS BIGINT) AS mass_kg"
 _COUNT, _SUM_ROWS = "count(*)", "sum(t.rows)"
+# ``*_flows``: products at the A38 level by partner, in euros (no mass), what a Sankey
+# diagram at A38 or A17 (A38's parent) sums: a quarter to a tenth of the detail's rows. Codes the product table lacks have no level and are left out, as the diagram's join
+# leaves them out.
+_BY_A38 = "JOIN product p ON p.code = t.product"
+_EUROS_ONLY = frozenset({"dept_flows", "region_flows", "france_flows"})
 QUARTERLY = (
     ("trade_region", "trade", "", "t.region, t.product, t.country", "region", _COUNT),
     ("trade_france", "trade_region", "", "t.product, t.country", None, None),
@@ -282,12 +292,31 @@ QUARTERLY = (
     ("region_products", "trade_region", "", "t.region, t.product", "region", _SUM_ROWS),
     ("france_partners", "trade_france", "", "t.country", None, _COUNT),
     ("france_products", "trade_france", "", "t.product", None, _COUNT),
+    ("dept_flows", "trade", _BY_A38, "t.dept, p.a38, t.country", "dept", None),
+    ("region_flows", "trade_region", _BY_A38, "t.region, p.a38, t.country", "region", None),
+    ("france_flows", "region_flows", "", "t.a38, t.country", None, None),
 )  # fmt: skip
 
 
-def _sums(count: str | None) -> str:
-    """The summed columns of a quarterly table: value, mass and, if it has one, rows."""
-    return _VALUE if count is None else f"{_VALUE}, CAST({count} AS INTEGER) AS rows"
+def _by_hierarchy() -> frozenset[str]:
+    """The quarterly tables summed through the product hierarchy (a join, or a parent summed
+    through it): a load on top of a build copies their kept slices only if the build's
+    hierarchy is the same."""
+    out: set[str] = set()
+    for table, parent, join, *_ in QUARTERLY:
+        if join or parent in out:
+            out.add(table)
+    return frozenset(out)
+
+
+_BY_HIERARCHY = _by_hierarchy()
+
+
+def _sums(table: str, count: str | None) -> str:
+    """The summed columns of a quarterly table: value, mass (but in ``_EUROS_ONLY``) and, if
+    it has one, rows."""
+    value = _EUROS if table in _EUROS_ONLY else _VALUE
+    return value if count is None else f"{value}, CAST({count} AS INTEGER) AS rows"
 
 
 # The yearly tables: name, keys beyond (year, flow), quarterly source, sort key.
@@ -395,7 +424,7 @@ def _quarterly(con: duckdb.DuckDBPyConnection, kept: list[tuple[int, int, str]])
         order = "year, quarter, flow" + (f", {key}" if key else "")
         con.execute(
             f"""CREATE {kind} {new}{table} AS
-            SELECT t.year, t.quarter, t.flow, {columns}, {_sums(count)}
+            SELECT t.year, t.quarter, t.flow, {columns}, {_sums(table, count)}
             FROM {new}{parent} t {join} GROUP BY ALL ORDER BY {order}"""
         )
     if not kept:
@@ -406,6 +435,11 @@ def _quarterly(con: duckdb.DuckDBPyConnection, kept: list[tuple[int, int, str]])
         for y, q, f in con.execute("SELECT year, quarter, flow FROM slices").fetchall()
     ]
     derived = {t: rest for t, *rest in QUARTERLY}  # parent, join, columns, key, count
+    hierarchy = "SELECT code, a38 FROM {}product"
+    same_hierarchy = not con.execute(
+        f"({hierarchy.format('')} EXCEPT {hierarchy.format('base.')}) UNION ALL "
+        f"({hierarchy.format('base.')} EXCEPT {hierarchy.format('')}) LIMIT 1"
+    ).fetchall()
     in_base = {r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = 'base'").fetchall()}  # fmt: skip
     for table in ["trade", *derived]:
@@ -417,7 +451,11 @@ def _quarterly(con: duckdb.DuckDBPyConnection, kept: list[tuple[int, int, str]])
         # ``rows``), is summed from its parent, already complete here (parents come first in
         # QUARTERLY).
         old_trade = table == "trade" and "region" not in _columns(con, "base.trade")
-        copied = table in in_base and set(names) <= set(_columns(con, f"base.{table}"))
+        copied = (
+            table in in_base
+            and set(names) <= set(_columns(con, f"base.{table}"))
+            and (table not in _BY_HIERARCHY or same_hierarchy)
+        )
         for y, q, f in slices:
             if (y, q, f) not in keep:
                 select = f"SELECT {columns} FROM new_{table} WHERE {_SLICE}"
@@ -429,7 +467,7 @@ def _quarterly(con: duckdb.DuckDBPyConnection, kept: list[tuple[int, int, str]])
                 parent, join, keys, key, count = derived[table]
                 order = "year, quarter, flow" + (f", {key}" if key else "")
                 select = (
-                    f"SELECT t.year, t.quarter, t.flow, {keys}, {_sums(count)} "
+                    f"SELECT t.year, t.quarter, t.flow, {keys}, {_sums(table, count)} "
                     f"FROM {parent} t {join} "
                     "WHERE t.year = ? AND t.quarter = ? AND t.flow = ? "
                     f"GROUP BY ALL ORDER BY {order}"

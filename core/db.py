@@ -69,7 +69,8 @@ def _stop_prewarming() -> None:
 
 _PREWARM_TABLES = (  # most read first
     "totals_dept", "france_partners", "france_products", "region_partners", "region_products",
-    "dept_partners", "dept_products", "trade_france_year", "trade_region_year", "trade_year", "trade_france", "trade_region",
+    "dept_partners", "dept_products", "france_flows", "region_flows", "dept_flows",
+    "trade_france_year", "trade_region_year", "trade_year", "trade_france", "trade_region",
     "trade",
 )  # fmt: skip
 

@@ -9,7 +9,8 @@ Every function reads one period (a year, a partial year or the last four quarter
 ``core.periods``): KPIs from the small ``totals_dept`` table (one row per quarter × flow ×
 département); the other functions from the detail of the territory's level: ``trade`` for a
 département (sorted on département then quarter, so DuckDB reads a few blocks), ``trade_region``
-for a région, ``trade_france`` for France.
+for a région, ``trade_france`` for France; the Sankey diagrams at A38 and A17 from the
+territory's ``*_flows`` table (the detail summed at A38 by the build).
 
 Partner and product selections (``pays``, ``produits``) restrict the analysis queries
 (partners, products, flows, rows) but not the KPIs, whose shares and ranks compare whole
@@ -48,6 +49,10 @@ def _per_kg(value: np.ndarray, mass: np.ndarray) -> np.ndarray:
         return np.where(mass > 0, np.asarray(value, dtype="float64") / mass, np.nan)
 
 
+# ``source``'s ``keep``: the suffix of the territory's table summed over the other keys.
+_FACES = {"country": "partners", "product": "products", "flows": "flows"}
+
+
 def source(
     territory: str, period: Period, keep: str | None = None, *, region: str | None = None
 ) -> tuple[str, str, list]:
@@ -58,7 +63,9 @@ def source(
 
     ``keep`` (``"country"`` or ``"product"``): the caller reads only that key column (no
     selection on the other): the rows then come from the territory's table summed over the
-    other key (``dept_partners``, ``region_products``…), tens of times smaller.
+    other key (``dept_partners``, ``region_products``…), tens of times smaller. ``"flows"``:
+    the caller reads products at the A38 level (or its parent) by partner, with no product
+    selection, from the territory's ``*_flows`` table, a quarter to a tenth of the detail.
 
     ``region``: a département's région (``Catalog.region_of``). ``trade`` is sorted on the
     région before the département, so a row group that straddles two régions holds codes from
@@ -66,7 +73,7 @@ def source(
     the région too skips all but the département's own groups (a quarter of those scanned
     without it)."""
     if keep is not None:
-        face = {"country": "partners", "product": "products"}[keep]  # KeyError off the list
+        face = _FACES[keep]  # KeyError off the list
         when, when_params = period.sql()
         if territory == "FR":
             return f"france_{face}", when, when_params
@@ -523,23 +530,26 @@ def _top_slots(keys: np.ndarray, values: np.ndarray, top: int) -> tuple[np.ndarr
     return slot[codes], [str(uniques[i]) for i in chosen]
 
 
+_A17_OF_A38 = "JOIN (SELECT DISTINCT a38, a17 FROM product) h ON h.a38 = t.a38"
+
+
 def sankey_flows(db: Reader, f: Filters, n_top_links: int = 5) -> SankeyFlows:
     code_col, label_col = LEVEL_COLUMNS[f.level]
-    table_name, where, params = _source(db, f)
     sel, sel_params = f.selection_sql()
     # One row per (product at the level, country); the top N of each side and "Autres" are
-    # formed below on these few thousand rows.
-    (products, countries), (values,) = _sums(
-        db,
-        f"""
-        SELECT p.{code_col}, t.country, sum(t.value_eur)::BIGINT
-        FROM {table_name} t JOIN product p ON p.code = t.product
-        WHERE {where} AND flow = ? AND {sel}
-        GROUP BY ALL
-        """,
-        [*params, f.flow, *sel_params],
-        keys=2,
-    )
+    # formed below on these few thousand rows. At A38 and A17, without a product selection,
+    # from the territory's flows table (summed at A38 by the build); otherwise the detail.
+    if code_col in ("a38", "a17") and not f.products:
+        table_name, where, params = _source(db, f, "flows")
+        parent = "" if code_col == "a38" else _A17_OF_A38
+        sql = f"""SELECT {code_col}, t.country, sum(t.value_eur)::BIGINT FROM {table_name} t
+            {parent} WHERE {where} AND t.flow = ? AND {sel} GROUP BY ALL"""
+    else:
+        table_name, where, params = _source(db, f)
+        sql = f"""SELECT p.{code_col}, t.country, sum(t.value_eur)::BIGINT
+            FROM {table_name} t JOIN product p ON p.code = t.product
+            WHERE {where} AND flow = ? AND {sel} GROUP BY ALL"""
+    (products, countries), (values,) = _sums(db, sql, [*params, f.flow, *sel_params], keys=2)
     catalog = db.catalog()
     product_labels = catalog.level_labels(f.level)
     weights = values.astype("float64")  # exact: euro totals stay far below 2**53

@@ -97,6 +97,50 @@ def test_partner_and_product_tables_are_trade_summed_over_the_other_key(
 
 
 @pytest.mark.parametrize("which", ["con", "qcon"])
+@pytest.mark.parametrize(
+    ("table", "territory"),
+    [("dept_flows", "t.dept"), ("region_flows", "d.region"), ("france_flows", None)],
+)
+def test_flows_tables_are_trade_summed_by_a38_product_and_partner(
+    which, table, territory, request
+):
+    connection = request.getfixturevalue(which)
+    keys = f"{territory}, p.a38, t.country" if territory else "p.a38, t.country"
+    stored_keys = (f"{territory.split('.')[1]}, " if territory else "") + "a38, country"
+    from_trade = f"""
+        SELECT t.year, t.quarter, t.flow, {keys}, CAST(sum(t.value_eur) AS BIGINT)
+        FROM trade t JOIN departement d ON d.code = t.dept JOIN product p ON p.code = t.product
+        GROUP BY ALL"""
+    stored = f"SELECT year, quarter, flow, {stored_keys}, value_eur FROM {table}"
+    assert difference(connection, from_trade, stored) == []
+    assert rows(connection, f"SELECT count(*) FROM {table}")[0][0] > 0
+
+
+def test_flows_by_hand_sum_the_products_of_one_a38_level_and_leave_unknown_codes_out(tmp_path):
+    # 2024 T1 exports: meat (1011) and wine (1102) are both « CA ».
+    path = _write(tmp_path / "flows.duckdb", _canonical([
+        (2024, 1, "export", "93", "1011", "DE", 5),
+        (2024, 1, "export", "93", "1102", "DE", 7),
+        (2024, 1, "export", "95", "1011", "DE", 2),
+        (2024, 1, "export", "93", "2120", "US", 3),
+        (2024, 1, "export", "93", "9999", "DE", 4),  # a code the product table lacks
+    ]), "x.zip")  # fmt: skip
+    con = duckdb.connect(str(path), read_only=True)
+    assert rows(con, "SELECT dept, a38, country, value_eur FROM dept_flows ORDER BY ALL") == [
+        ("93", "CA", "DE", 12 * M), ("93", "CF", "US", 3 * M), ("95", "CA", "DE", 2 * M),
+    ]  # fmt: skip
+    assert rows(con, "SELECT region, a38, country, value_eur FROM region_flows ORDER BY ALL") == [
+        ("11", "CA", "DE", 14 * M), ("11", "CF", "US", 3 * M)
+    ]  # fmt: skip
+    assert rows(con, "SELECT a38, country, value_eur FROM france_flows ORDER BY ALL") == [
+        ("CA", "DE", 14 * M), ("CF", "US", 3 * M)
+    ]  # fmt: skip
+    assert "mass_kg" not in build._columns(con, "france_flows")  # euros only
+    # The detail keeps the unknown code: the grid lists it, the diagram cannot place it.
+    assert rows(con, "SELECT count(*) FROM trade WHERE product = '9999'") == [(1,)]
+
+
+@pytest.mark.parametrize("which", ["con", "qcon"])
 def test_trade_region_counts_the_rows_of_trade_each_of_its_rows_sums(which, request):
     connection = request.getfixturevalue(which)
     counted = (
@@ -217,6 +261,9 @@ SORT_KEYS = {
     "totals_dept": "year, quarter, flow, dept",
     "dept_partners": "year, quarter, flow, dept",
     "dept_products": "year, quarter, flow, dept",
+    "dept_flows": "year, quarter, flow, dept",
+    "region_flows": "year, quarter, flow, region",
+    "france_flows": "year, quarter, flow",
     "trade_year": "year, flow, dept",
     "trade_region_year": "year, flow, region",
     "trade_france_year": "year, flow",
@@ -393,7 +440,7 @@ NEW = [  # a revised 2024 T1 export slice and a new 2024 T2
 TABLES = ["trade", "trade_region", "trade_france", "totals_dept", "trade_year",
           "trade_region_year", "trade_france_year", "region_partners", "region_products",
           "france_partners", "france_products", "dept_partners", "dept_products",
-          "top_values"]  # fmt: skip
+          "dept_flows", "region_flows", "france_flows", "top_values"]  # fmt: skip
 
 
 def _write(path: Path, table: pa.Table, source: str, base: build.Base | None = None) -> Path:
@@ -449,7 +496,8 @@ def test_a_build_on_top_of_an_earlier_version_gives_the_same_tables_as_from_scra
     con.execute("DROP TABLE trade")
     con.execute("ALTER TABLE t2 RENAME TO trade")
     for table in ("region_partners", "region_products", "france_partners", "france_products",
-                  "dept_partners", "dept_products"):  # fmt: skip
+                  "dept_partners", "dept_products", "dept_flows", "region_flows",
+                  "france_flows"):  # fmt: skip
         con.execute(f"DROP TABLE {table}")  # nor these tables
     con.execute("ALTER TABLE trade_region DROP COLUMN rows")  # nor the rows they sum
     con.close()
@@ -467,6 +515,28 @@ def test_a_build_on_top_of_an_earlier_version_gives_the_same_tables_as_from_scra
     # 2023 T2 exports: 93 (Île-de-France) and 95 (Île-de-France), each with its région.
     assert rows(con, "SELECT dept, region FROM a.trade WHERE year = 2023 AND quarter = 2 AND "
                 "flow = 'export' ORDER BY dept") == [("93", "11"), ("95", "11")]  # fmt: skip
+
+
+def test_a_build_on_top_sums_the_flows_again_when_the_product_hierarchy_changed(tmp_path):
+    # The kept build said meat (1011) was « CF »: its flows tables say so too. The new build's
+    # product table puts it in « CA »: its kept slices are summed again, not copied.
+    old = _write(tmp_path / "old.duckdb", _canonical(OLD), "ancien.zip")
+    con = duckdb.connect(str(old))
+    con.execute("UPDATE product SET a38 = 'CF', a17 = 'C5' WHERE code = '1011'")
+    for table in ("dept_flows", "region_flows", "france_flows"):
+        con.execute(f"UPDATE {table} SET a38 = 'CF' WHERE a38 = 'CA'")
+    con.execute("UPDATE dept_products SET mass_kg = 1 WHERE year = 2023")  # a mark
+    con.close()
+    keep = frozenset({(2023, q, f) for q in (1, 2, 3, 4) for f in ("export", "import")})
+    on_top = _write(tmp_path / "on_top.duckdb", _canonical(NEW), "nouveau.zip",
+                    build.Base(old, keep))  # fmt: skip
+    con = duckdb.connect(str(on_top), read_only=True)
+    # 2023 imports: Nord's meat from Belgium, 5 + 10 + 15 + 20, under « CA » again.
+    for table in ("dept_flows", "region_flows", "france_flows"):
+        assert rows(con, f"SELECT a38, sum(value_eur) FROM {table} WHERE year = 2023 "
+                    "AND flow = 'import' GROUP BY ALL") == [("CA", 50 * M)], table  # fmt: skip
+    # Tables that do not go through the hierarchy are still copied (the mark is kept).
+    assert rows(con, "SELECT DISTINCT mass_kg FROM dept_products WHERE year = 2023") == [(1,)]
 
 
 def test_a_build_of_an_earlier_layout_is_refused_with_a_french_message(tmp_path):

@@ -8,6 +8,7 @@ tables in tests/fixture_data.py (values in millions of euros there, euros here).
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -459,6 +460,39 @@ def test_sankey_of_imports_goes_from_countries_to_products(fixture_db):
         "C:CN": 120 * M, "C:US": 80 * M, "C:BE": 50 * M,
         "P:C5": 120 * M, "P:C4": 80 * M, "P:C1": 50 * M,
     }  # fmt: skip
+
+
+def test_sankey_at_a38_sums_the_products_of_one_level_from_the_flows_table(quarters_db):
+    flows = queries.sankey_flows(quarters_db, F("FR", ROLLING, level="A38", top=2))
+    links = {(r.source, r.target): r.value // M for r in flows.links.itertuples(index=False)}
+    # A38: CL (3030) 189, CF (2120) 170, CA (meat 1011 and wine 1102) 49.
+    assert links == {
+        ("P:CL", "C:US"): 180,
+        ("P:CF", "C:DE"): 170,
+        ("P:CL", "C:DE"): 9,
+        ("P:Autres", "C:US"): 3,  # Guadeloupe's meat
+        ("P:Autres", "C:Autres"): 46,  # Nord's meat and Corse's wine to Belgium
+    }
+    assert flows.labels["P:CL"] == "Transport" and flows.total == 408 * M
+
+
+@pytest.mark.parametrize("level", ["A38", "A17"])
+@pytest.mark.parametrize("territory", ["93", "20", "971", "R84", "FR"])
+def test_sankey_from_the_flows_tables_equals_the_sankey_from_the_detail(demo_db, territory, level):
+    # Selecting every product sends the function to the detail (``trade``…) and its join;
+    # the same diagram without a selection comes from the build's ``*_flows`` tables.
+    catalog = demo_db.catalog()
+    every = tuple(catalog.product_info)
+    periods = [catalog.year_periods[2024], *[p for p in catalog.periods if not p.is_whole_year]]
+    assert len(periods) == 3  # a whole year, the partial year, the last twelve months
+    for period, flow, partners in itertools.product(periods, ("export", "import"), ((), ("DE", "US"))):
+        f = Filters(territory, period, flow=flow, level=level, top=8, partners=partners)
+        quick, detail = queries.sankey_flows(demo_db, f), queries.sankey_flows(
+            demo_db, f.with_(products=every)
+        )
+        assert quick.total == detail.total > 0, (period.token, flow, partners)
+        pd.testing.assert_frame_equal(quick.links, detail.links)
+        assert (quick.left, quick.right, quick.labels) == (detail.left, detail.right, detail.labels)
 
 
 def test_sankey_of_france_over_the_last_twelve_months_at_cpf4(quarters_db):
