@@ -37,6 +37,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -773,12 +774,23 @@ DEMO_METADATA = {
 DEMO_SOURCE = "démonstration"
 
 
+def _one_ahead(chunks: Iterator[pa.Table]) -> Iterator[pa.Table]:
+    """``chunks`` in order, the next one generated in a thread while the caller inserts this
+    one (DuckDB's insert and numpy's random draws let go of the GIL): 2 cores busy instead of
+    one. Errors of the generator are raised here."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-chunks") as ahead:
+        pending = ahead.submit(next, chunks, None)
+        while (chunk := pending.result()) is not None:
+            pending = ahead.submit(next, chunks, None)
+            yield chunk
+
+
 def write_demo(path: Path | str, ref: Reference | None = None) -> int:
     """Generate and write the demonstration database at ``path``; returns its row count."""
     ref = ref or Reference.load()
 
     def fill(con) -> None:
-        for chunk in generate_chunks(ref):
+        for chunk in _one_ahead(generate_chunks(ref)):
             con.register("f_rows", chunk)
             con.execute(
                 """INSERT INTO staging SELECT year, quarter, flow, dept, product, country,
