@@ -730,14 +730,18 @@ def _label_rows(db: Reader, f: Filters, rows: pa.Table | pa.RecordBatch) -> pd.D
         (out["dept_name"],) = catalog.dept_labels.of(out["dept"])
     out["product"] = rows.column("product")
     label, a129, a38, a17 = catalog.product_labels.of(out["product"])
-    out["product_label"] = pc.coalesce(label, _plain_strings(out["product"]))  # its code
+    if label.null_count:  # a code the table lacks: labelled with itself
+        label = pc.coalesce(label, _plain_strings(out["product"]))
+    out["product_label"] = label
     out.update(a129=a129, a38=a38, a17=a17)
     out["country"] = rows.column("country")
     (name,) = catalog.country_labels_of(f.period.year).of(out["country"])
-    unknown = pc.binary_join_element_wise(
-        _plain_strings(out["country"]), pa.scalar(" (non déterminé)"), ""
-    )
-    out["country_name"] = pc.coalesce(name, unknown)
+    if name.null_count:
+        unknown = pc.binary_join_element_wise(
+            _plain_strings(out["country"]), pa.scalar(" (non déterminé)"), ""
+        )
+        name = pc.coalesce(name, unknown)
+    out["country_name"] = name
     out["value_eur"] = rows.column("value_eur")
     out["mass_kg"] = rows.column("mass_kg")
     return pa.table(out).to_pandas()
