@@ -101,9 +101,7 @@ def test_partner_and_product_tables_are_trade_summed_over_the_other_key(
     ("table", "territory"),
     [("dept_flows", "t.dept"), ("region_flows", "d.region"), ("france_flows", None)],
 )
-def test_flows_tables_are_trade_summed_by_a38_product_and_partner(
-    which, table, territory, request
-):
+def test_flows_tables_are_trade_summed_by_a38_product_and_partner(which, table, territory, request):
     connection = request.getfixturevalue(which)
     keys = f"{territory}, p.a38, t.country" if territory else "p.a38, t.country"
     stored_keys = (f"{territory.split('.')[1]}, " if territory else "") + "a38, country"

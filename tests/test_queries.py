@@ -485,10 +485,13 @@ def test_sankey_from_the_flows_tables_equals_the_sankey_from_the_detail(demo_db,
     every = tuple(catalog.product_info)
     periods = [catalog.year_periods[2024], *[p for p in catalog.periods if not p.is_whole_year]]
     assert len(periods) == 3  # a whole year, the partial year, the last twelve months
-    for period, flow, partners in itertools.product(periods, ("export", "import"), ((), ("DE", "US"))):
+    for period, flow, partners in itertools.product(
+        periods, ("export", "import"), ((), ("DE", "US"))
+    ):
         f = Filters(territory, period, flow=flow, level=level, top=8, partners=partners)
-        quick, detail = queries.sankey_flows(demo_db, f), queries.sankey_flows(
-            demo_db, f.with_(products=every)
+        quick, detail = (
+            queries.sankey_flows(demo_db, f),
+            queries.sankey_flows(demo_db, f.with_(products=every)),
         )
         assert quick.total == detail.total > 0, (period.token, flow, partners)
         pd.testing.assert_frame_equal(quick.links, detail.links)
