@@ -95,8 +95,9 @@ def prune(keep: Iterable[Path]) -> None:
     builds = sorted(builds_dir().glob("comex-*.duckdb"), reverse=True)
     for old in builds[KEEP_BUILDS:]:
         if old.resolve() not in keep:
-            old.unlink(missing_ok=True)
-            Path(str(old) + ".wal").unlink(missing_ok=True)
+            # With the files a build interrupted by a crash leaves (``build.write_build``).
+            for suffix in ("", ".wal", ".staging", ".staging.wal"):
+                Path(f"{old}{suffix}").unlink(missing_ok=True)
 
 
 class LoadInProgress(RuntimeError):

@@ -537,6 +537,44 @@ def test_a_build_on_top_sums_the_flows_again_when_the_product_hierarchy_changed(
     assert rows(con, "SELECT DISTINCT mass_kg FROM dept_products WHERE year = 2023") == [(1,)]
 
 
+def test_staging_is_written_apart_and_removed_even_when_the_fill_fails(tmp_path):
+    # The rows are staged in a file of their own beside the build, deleted afterwards: in the
+    # build's file, the blocks of the dropped table stayed (a quarter of its size).
+    _write(tmp_path / "b.duckdb", _canonical(OLD), "x.zip")
+    assert [p.name for p in tmp_path.iterdir()] == ["b.duckdb"]
+    tables = rows(duckdb.connect(str(tmp_path / "b.duckdb"), read_only=True),
+                  "SELECT table_name FROM duckdb_tables()")  # fmt: skip
+    assert ("staging",) not in tables and ("trade",) in tables
+
+    def failing(con: duckdb.DuckDBPyConnection) -> None:
+        build.arrow_fill(_canonical(OLD), "x.zip")(con)
+        assert (tmp_path / "c.duckdb.staging").exists()
+        raise RuntimeError("a fill that fails half-way")
+
+    ref = build.Reference(fx.REGIONS, fx.DEPTS, fx.PRODUCTS, fx.COUNTRIES, fx.COUNTRY_LABELS,
+                          fx.TERRITOIRES)  # fmt: skip
+    with pytest.raises(RuntimeError):
+        build.write_build(tmp_path / "c.duckdb", ref, failing, {"source": "t"})
+    assert not any(p.name.startswith("c.duckdb.") for p in tmp_path.iterdir())
+
+
+def test_pruning_old_builds_takes_their_leftover_files_too(tmp_path, monkeypatch):
+    from core import store
+
+    monkeypatch.setenv("COMEX_DATA_DIR", str(tmp_path))
+    builds = store.builds_dir()
+    builds.mkdir(parents=True, exist_ok=True)
+    names = [f"comex-2026010{i}T000000000000-demo.duckdb" for i in range(1, 7)]
+    for name in names:
+        (builds / name).write_bytes(b"")
+    for suffix in (".wal", ".staging", ".staging.wal"):  # a build interrupted by a crash
+        (builds / f"{names[0]}{suffix}").write_bytes(b"")
+    store.prune(keep=[builds / names[1]])
+    kept = sorted(p.name for p in builds.iterdir())
+    # The newest KEEP_BUILDS and the one kept; nothing of the oldest.
+    assert kept == sorted([names[1], *names[-store.KEEP_BUILDS :]])
+
+
 def test_a_build_of_an_earlier_layout_is_refused_with_a_french_message(tmp_path):
     from core import demo
     from core.db import Build, DataUnavailable
