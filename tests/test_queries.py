@@ -462,20 +462,6 @@ def test_sankey_of_imports_goes_from_countries_to_products(fixture_db):
     }  # fmt: skip
 
 
-def test_sankey_at_a38_sums_the_products_of_one_level_from_the_flows_table(quarters_db):
-    flows = queries.sankey_flows(quarters_db, F("FR", ROLLING, level="A38", top=2))
-    links = {(r.source, r.target): r.value // M for r in flows.links.itertuples(index=False)}
-    # A38: CL (3030) 189, CF (2120) 170, CA (meat 1011 and wine 1102) 49.
-    assert links == {
-        ("P:CL", "C:US"): 180,
-        ("P:CF", "C:DE"): 170,
-        ("P:CL", "C:DE"): 9,
-        ("P:Autres", "C:US"): 3,  # Guadeloupe's meat
-        ("P:Autres", "C:Autres"): 46,  # Nord's meat and Corse's wine to Belgium
-    }
-    assert flows.labels["P:CL"] == "Transport" and flows.total == 408 * M
-
-
 @pytest.mark.parametrize("level", ["A38", "A17"])
 @pytest.mark.parametrize("territory", ["93", "20", "971", "R84", "FR"])
 def test_sankey_from_the_flows_tables_equals_the_sankey_from_the_detail(demo_db, territory, level):
@@ -498,22 +484,28 @@ def test_sankey_from_the_flows_tables_equals_the_sankey_from_the_detail(demo_db,
         assert (quick.left, quick.right, quick.labels) == (detail.left, detail.right, detail.labels)
 
 
-def test_sankey_of_france_over_the_last_twelve_months_at_cpf4(quarters_db):
-    flows = queries.sankey_flows(quarters_db, F("FR", ROLLING, level="CPF4", top=2))
+# CPF4 from the detail, A38 from ``france_flows``: at A38 meat (1011) and wine (1102) are both
+# « CA » (49), third after « CL » (3030, 189) and « CF » (2120, 170), as 1011 is at CPF4.
+@pytest.mark.parametrize(
+    ("level", "first", "second", "label"),
+    [("CPF4", "3030", "2120", "Aéronefs et engins spatiaux"), ("A38", "CL", "CF", "Transport")],
+)
+def test_sankey_of_france_over_the_last_twelve_months(quarters_db, level, first, second, label):
+    flows = queries.sankey_flows(quarters_db, F("FR", ROLLING, level=level, top=2))
     links = {(r.source, r.target): r.value // M for r in flows.links.itertuples(index=False)}
     # Products: 3030 189, 2120 170 (then 1011 43, 1102 6); partners: US 183, DE 179 (BE 46).
     assert links == {
-        ("P:3030", "C:US"): 180,
-        ("P:2120", "C:DE"): 170,
-        ("P:3030", "C:DE"): 9,
+        (f"P:{first}", "C:US"): 180,
+        (f"P:{second}", "C:DE"): 170,
+        (f"P:{first}", "C:DE"): 9,
         ("P:Autres", "C:US"): 3,  # Guadeloupe's meat
         ("P:Autres", "C:Autres"): 46,  # Nord's meat and Corse's wine to Belgium
     }
-    assert flows.total == 408 * M
+    assert flows.total == 408 * M and flows.labels[f"P:{first}"] == label
     assert {k: v // M for k, v in flows.node_totals().items()} == {
-        "P:3030": 189, "P:2120": 170, "P:Autres": 49, "C:US": 183, "C:DE": 179, "C:Autres": 46,
+        f"P:{first}": 189, f"P:{second}": 170, "P:Autres": 49,
+        "C:US": 183, "C:DE": 179, "C:Autres": 46,
     }  # fmt: skip
-    assert flows.labels["P:3030"] == "Aéronefs et engins spatiaux"
     assert flows.links.loc[flows.links["top"], "value"].tolist() == [180 * M, 170 * M, 9 * M]
     assert flows.period == ROLLING
 
