@@ -24,9 +24,9 @@ in kilograms (NULL when a source has none). A writer fills a staging table in an
   detail rows a territory's data grid lists, so that its counts and its sums by partner or
   product are read from them;
 - ``dept_flows``, ``region_flows``, ``france_flows``: each territory's quarters by A38
-  product and partner, in euros, what the Sankey diagrams at those
-  levels read (a quarter to a tenth of the detail's rows); a load on top of a build copies
-  them only if the product hierarchy is the same;
+  product and partner, in euros, what the Sankey diagrams at A38 and A17 read (a quarter to a
+  tenth of the detail's rows); a load on top of a build copies them only if the product
+  hierarchy is the same;
 - ``top_values``: for each (year, quarter, flow) and each département's rows in ``trade``
   (and France's in ``trade_france``), the row count and a few of the largest values, at ranks
   ``top_ranks``: bounds from which the largest rows of any period are read in one query
@@ -291,8 +291,9 @@ _EUROS = "CAST(sum(value_eur) AS BIGINT) AS value_eur"
 _VALUE = f"{_EUROS}, CAST(sum(mass_kg) AS BIGINT) AS mass_kg"
 _COUNT, _SUM_ROWS = "count(*)", "sum(t.rows)"
 # ``*_flows``: products at the A38 level by partner, in euros (no mass), what a Sankey
-# diagram at A38 or A17 (A38's parent) sums: a quarter to a tenth of the detail's rows. Codes the product table lacks have no level and are left out, as the diagram's join
-# leaves them out.
+# diagram at A38 or A17 (A38's parent) sums: a quarter to a tenth of the detail's rows. Codes
+# the product table lacks have no level and are left out, as the diagram's join leaves them
+# out.
 _BY_A38 = "JOIN product p ON p.code = t.product"
 _EUROS_ONLY = frozenset({"dept_flows", "region_flows", "france_flows"})
 QUARTERLY = (
