@@ -77,6 +77,7 @@ if __name__ == "__main__" and not st.runtime.exists():
 
 # Imported once the server runs this script: the cached queries need Streamlit's runtime.
 from pages import shared  # noqa: E402
+from pages.tables import french_chrome  # noqa: E402
 
 st.set_page_config(
     page_title="Commerce extérieur des territoires",
@@ -125,6 +126,10 @@ st.set_page_config(
         f"{navigation.title} · {catalog.territory_name(filters.territory)} {filters.period.short}"
     )
 )
+# Once per run, first in the main area: the same element on every page, which a page switch
+# leaves in place (a style sheet added with each table and chart made the browser restyle the
+# whole page as each one came in).
+french_chrome()
 shared.provenance_banner(catalog)
 shared.show_notices(notices)
 navigation.run()

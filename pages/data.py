@@ -27,7 +27,6 @@ from pages.tables import (
     AllRows,
     caveat,
     download_buttons,
-    french_chrome,
     heading,
     page_choice,
     period_note,
@@ -167,7 +166,6 @@ with shared.guard():
     st.title(heading(f"{md(name)} : données détaillées {filters.period.label}"))
     st.caption(f"Données · {filters.describe(catalog)}")
     period_note(filters.period)
-    french_chrome()
     view = page_choice("vue", "Présentation", VIEW_LABELS, "lignes")
     st.info(
         f"Flux affiché : **{flow_words}** seulement, comme choisi dans les filtres. Pour les "

@@ -22,7 +22,7 @@ from core import fiche as fiche_doc
 from core.fiche.model import Block, Rich, Section
 from core.labels import md
 from pages import shared
-from pages.tables import french_chrome, heading, show_chart
+from pages.tables import heading, show_chart
 
 HTML_MIME = "text/html"
 PDF_MIME = "application/pdf"
@@ -89,7 +89,6 @@ with shared.guard():
     # The page's own figures fit any screen (screen=True); the files keep the printed ones.
     # The comparisons' diagrams are built only when an expander opens (the whole fiche).
     fiche = cache.fiche(territory, period, level=level, screen=True, comparisons=False)
-    french_chrome()
     st.caption(md(fiche.kicker))
     st.title(md(heading(fiche.heading)))
     st.markdown(f"**{md(fiche.period_line)}**")

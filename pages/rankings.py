@@ -18,7 +18,6 @@ from core.queries_trends import INDICATORS, SCOPES
 from pages import shared
 from pages.tables import (
     download_buttons,
-    french_chrome,
     heading,
     period_note,
     show_chart,
@@ -192,7 +191,6 @@ with shared.guard():
             ),
             axis=1,
         )
-    french_chrome()
     st.dataframe(
         styled,
         hide_index=True,

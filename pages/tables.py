@@ -9,6 +9,7 @@ period (``evolution_93-seine-saint-denis_2024.png``), then its « Clé de lectur
 Streamlit's own element toolbar (« Download as CSV », « Search », « Fullscreen ») has no French
 translation and no option to rename it: ``french_chrome`` hides it with a static style sheet
 (no user text in it), so the French « Télécharger (CSV) / (Excel) » buttons are the only ones.
+``Home.py`` adds it once per run, before any page's content.
 
 ``heading`` gives titles French typography (a no-break space before « : », « ; », « ? », « ! »)
 so that a narrow screen never starts a line with the colon. ``unpublished_note`` and
@@ -65,7 +66,9 @@ def heading(text: str) -> str:
 
 
 def french_chrome() -> None:
-    """Hide Streamlit's English element toolbar (style only: it takes no room on the page)."""
+    """Hide Streamlit's English element toolbar (style only: it takes no room on the page).
+    Called once per run by ``Home.py``, first in the main area, so that every page has the
+    same element there; pages do not add it again."""
     st.html(_CHROME_CSS)
 
 
@@ -80,7 +83,6 @@ def show_table(
     if table.frame.empty:
         st.info("Aucune ligne ne correspond aux filtres choisis.")
         return
-    french_chrome()
     digest = table.__dict__.get("_digest")  # a table reused from ``cache.derived`` keeps it
     if digest is None:
         digest = _digest(table)
@@ -332,7 +334,6 @@ def show_chart(
     and drawn from the cache afterwards (``core.cache.figure``)."""
     if callable(fig) and not isinstance(fig, go.Figure):
         fig = cache.figure((key, view, filters, territory, *depends), fig)
-    french_chrome()
     st.plotly_chart(
         fig,
         width="stretch",
