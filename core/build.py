@@ -210,6 +210,26 @@ Fill = Callable[[duckdb.DuckDBPyConnection], None]
 
 
 @dataclass(frozen=True)
+class SortedFill:
+    """A fill whose rows come already in ``trade``'s order, each with its département's
+    région: ``insert(con)`` appends them to ``trade`` itself (``TRADE_COLUMNS`` + ``region``),
+    sorted on (year, quarter, flow, region, dept) as ``_TRADE_SORTED`` sorts them, and
+    ``source`` names them in ``slices``. No staging copy of the rows and no sort of the whole
+    table: the demonstration's generator sorts its own rows, a few million at a time, while
+    DuckDB writes the previous ones. Builds from nothing only (never with a ``Base``)."""
+
+    insert: Fill
+    source: str
+
+
+# ``trade`` as ``_TRADE_SORTED`` creates it, for a ``SortedFill`` to append to.
+_TRADE_TABLE = """CREATE TABLE trade (
+    year SMALLINT, quarter TINYINT, flow VARCHAR, dept VARCHAR, product VARCHAR,
+    country VARCHAR, value_eur BIGINT, mass_kg BIGINT, region VARCHAR
+)"""
+
+
+@dataclass(frozen=True)
 class Base:
     """The current build a load starts from, and its slices to keep: their rows and derived
     rows are copied as they are (no re-aggregation), the other slices come from ``fill``."""
@@ -221,14 +241,17 @@ class Base:
 def write_build(
     path: Path | str,
     ref: Reference,
-    fill: Fill,
+    fill: Fill | SortedFill,
     metadata: dict[str, object],
     base: Base | None = None,
 ) -> BuildStats:
     """Write a complete database at ``path`` (a new file): reference tables, then ``fill(con)``
     inserts the new trade rows into ``staging`` (``TRADE_COLUMNS`` + ``source``), then the
     sorted and derived tables, with the slices ``base`` keeps copied from the current build. The
-    file is complete only when this returns; callers publish it."""
+    file is complete only when this returns; callers publish it. A ``SortedFill`` appends to
+    ``trade`` directly (a build from nothing)."""
+    if isinstance(fill, SortedFill) and base is not None:
+        raise ValueError("a sorted fill builds from nothing: it cannot keep a base's slices")
     started = time.perf_counter()
     path = Path(path)
     # ``staging`` lives in a file of its own, removed afterwards: in the build's file, the
@@ -246,8 +269,13 @@ def write_build(
         con.execute("SET search_path = 'build.main,scratch.main'")  # ``staging`` by its name
         con.execute(SCHEMA_SQL)
         _insert_reference(con, ref)
-        fill(con)
-        rows = _finalize(con, metadata, base)
+        if isinstance(fill, SortedFill):
+            con.execute(_TRADE_TABLE)
+            fill.insert(con)
+            rows = _finalize(con, metadata, sorted_source=fill.source)
+        else:
+            fill(con)
+            rows = _finalize(con, metadata, base)
         con.execute("CHECKPOINT build")
         con.execute("USE memory")
         con.execute("DETACH build")
@@ -352,20 +380,27 @@ _TRADE_SORTED = (
 
 
 def _finalize(
-    con: duckdb.DuckDBPyConnection, metadata: dict[str, object], base: Base | None = None
+    con: duckdb.DuckDBPyConnection,
+    metadata: dict[str, object],
+    base: Base | None = None,
+    sorted_source: str | None = None,
 ) -> int:
     """Sorted detail, derived tables and metadata from ``staging`` (and the slices ``base``
-    keeps); returns the row count."""
+    keeps), or from ``trade`` already written by a ``SortedFill`` whose rows are
+    ``sorted_source``; returns the row count."""
+    rows_table = "staging" if sorted_source is None else "trade"
     new = {
         (int(y), int(q), str(f))
-        for y, q, f in con.execute("SELECT DISTINCT year, quarter, flow FROM staging").fetchall()
+        for y, q, f in con.execute(
+            f"SELECT DISTINCT year, quarter, flow FROM {rows_table}"
+        ).fetchall()
     }
     kept = sorted(base.keep - new) if base is not None else []
     if kept:
         con.execute(f"ATTACH {_quoted(base.path)} AS base (READ_ONLY)")
     try:
-        _slices(con, kept)
-        _quarterly(con, kept)
+        _slices(con, kept, sorted_source)
+        _quarterly(con, kept, written=sorted_source is not None)
         _yearly(con, kept, new)
         _top_values(con)
     finally:
@@ -398,18 +433,29 @@ def _finalize(
     return int(rows or 0)
 
 
-def _slices(con: duckdb.DuckDBPyConnection, kept: list[tuple[int, int, str]]) -> None:
+def _slices(
+    con: duckdb.DuckDBPyConnection,
+    kept: list[tuple[int, int, str]],
+    sorted_source: str | None = None,
+) -> None:
+    """``slices``: each new (year, quarter, flow) of ``staging``, or of ``trade`` when a
+    ``SortedFill`` wrote it (its rows all from ``sorted_source``), then the kept ones."""
+    if sorted_source is None:
+        rows, source, params = "staging", "string_agg(DISTINCT source, ', ' ORDER BY source)", []
+    else:
+        rows, source, params = "trade", "?::VARCHAR", [sorted_source]
     con.execute(
-        """
+        f"""
         CREATE TEMP TABLE new_slices AS
         SELECT year, quarter, flow, count(*) AS rows,
                CAST(sum(value_eur) AS BIGINT) AS value_eur,
                -- why: an order-independent fingerprint of the slice's rows, so that loading
                -- the same publication again is recognised as no change.
                bit_xor(hash(dept, product, country, value_eur, mass_kg)) AS checksum,
-               string_agg(DISTINCT source, ', ' ORDER BY source) AS source
-        FROM staging GROUP BY year, quarter, flow
-        """
+               {source} AS source
+        FROM {rows} GROUP BY year, quarter, flow
+        """,
+        params,
     )
     if kept:
         con.register("kept_slices", pa.table({
@@ -426,13 +472,17 @@ def _slices(con: duckdb.DuckDBPyConnection, kept: list[tuple[int, int, str]]) ->
     con.execute("DROP TABLE new_slices")
 
 
-def _quarterly(con: duckdb.DuckDBPyConnection, kept: list[tuple[int, int, str]]) -> None:
-    """``trade`` and the quarterly tables. Without kept slices each is one sorted CREATE; with
-    kept slices the new part is built apart (only the new rows are sorted and summed) and the
-    table is then appended slice by slice in time order, kept slices copied from ``base``."""
+def _quarterly(
+    con: duckdb.DuckDBPyConnection, kept: list[tuple[int, int, str]], written: bool = False
+) -> None:
+    """``trade`` (unless a ``SortedFill`` has ``written`` it) and the quarterly tables. Without
+    kept slices each is one sorted CREATE; with kept slices the new part is built apart (only
+    the new rows are sorted and summed) and the table is then appended slice by slice in time
+    order, kept slices copied from ``base``."""
     new = "new_" if kept else ""
     kind = "TEMP TABLE" if kept else "TABLE"
-    con.execute(f"CREATE {kind} {new}trade AS " + _TRADE_SORTED.format(source="staging"))
+    if not written:
+        con.execute(f"CREATE {kind} {new}trade AS " + _TRADE_SORTED.format(source="staging"))
     con.execute("DROP TABLE staging")
     for table, parent, join, columns, key, count in QUARTERLY:
         order = "year, quarter, flow" + (f", {key}" if key else "")

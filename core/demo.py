@@ -785,20 +785,75 @@ def _one_ahead(chunks: Iterator[pa.Table]) -> Iterator[pa.Table]:
             yield chunk
 
 
+def by_quarter(
+    chunks: Iterable[pa.Table], depts: np.ndarray, dept_regions: np.ndarray
+) -> Iterator[tuple[int, str, list]]:
+    """Each (flow, year) of ``generate_chunks`` as (year, flow, its four quarters' tables),
+    each sorted as ``trade`` is (région, then département, in their codes' order, as DuckDB
+    sorts text) and given its rows' région (``build.SortedFill``); a quarter without rows is
+    an empty table. ``depts`` are the codes the chunks' ``dept`` indices point to (``Shape``),
+    ``dept_regions`` their régions."""
+    regions = np.array(sorted(set(dept_regions)))
+    region_of = np.searchsorted(regions, dept_regions).astype(np.int16)  # per département
+    by_code = np.argsort(depts, kind="stable")  # départements in their codes' order
+    dept_rank = np.empty(len(by_code), dtype=np.int64)
+    dept_rank[by_code] = np.arange(len(by_code))
+    place = region_of.astype(np.int64) * len(depts) + dept_rank  # per département
+    places = int(place.max()) + 1
+    region_names = pa.array(regions)
+    for chunk in chunks:
+        dept = chunk.column("dept").combine_chunks().indices.to_numpy()
+        quarter = chunk.column("quarter").to_numpy()
+        order = np.argsort(quarter.astype(np.int64) * places + place[dept], kind="stable")
+        chunk = chunk.take(order).append_column(
+            "region", pa.DictionaryArray.from_arrays(region_of[dept[order]], region_names)
+        )
+        ends = np.searchsorted(quarter[order], [1, 2, 3, 4, 5])
+        yield (
+            int(chunk.column("year")[0].as_py()),
+            str(chunk.column("flow")[0].as_py()),
+            [chunk.slice(a, b - a) for a, b in zip(ends[:-1], ends[1:], strict=True)],
+        )
+
+
+def in_trade_order(
+    parts: Iterable[tuple[int, str, list]], years: Iterable[int] = YEARS
+) -> Iterator[pa.Table]:
+    """``by_quarter``'s tables in ``trade``'s order: (year, quarter, flow), over ``years``.
+    The generator gives every year's exports first: each (flow, year) is held until both
+    flows of the earliest year not yet given are in."""
+    waiting: dict[tuple[int, str], list[pa.Table]] = {}
+    to_give = iter(sorted(years))
+    year = next(to_give, None)
+    for part_year, flow, quarters in parts:
+        waiting[(part_year, flow)] = quarters
+        while year is not None and (year, "export") in waiting and (year, "import") in waiting:
+            exports, imports = waiting.pop((year, "export")), waiting.pop((year, "import"))
+            for pair in zip(exports, imports, strict=True):  # quarter by quarter
+                yield from (rows for rows in pair if rows.num_rows)
+            year = next(to_give, None)
+    if waiting or year is not None:
+        # A year or a flow missing, or one the years do not list: the rows would be left out.
+        raise RuntimeError(f"generated rows not given in order: {sorted(waiting)}, {year}")
+
+
 def write_demo(path: Path | str, ref: Reference | None = None) -> int:
     """Generate and write the demonstration database at ``path``; returns its row count."""
     ref = ref or Reference.load()
+    shape = Shape.of(ref)
 
-    def fill(con) -> None:
-        for chunk in _one_ahead(generate_chunks(ref)):
-            con.register("f_rows", chunk)
+    def insert(con) -> None:
+        # The next (flow, year) generated and sorted in a thread while DuckDB writes.
+        parts = by_quarter(generate_chunks(ref), shape.depts, shape.regions)
+        for rows in in_trade_order(_one_ahead(parts)):
+            con.register("f_rows", rows)
             con.execute(
-                """INSERT INTO staging SELECT year, quarter, flow, dept, product, country,
-                value_eur, mass_kg, ? FROM f_rows""",
-                [DEMO_SOURCE],
+                """INSERT INTO trade SELECT year, quarter, flow, dept, product, country,
+                value_eur, mass_kg, region FROM f_rows"""
             )
             con.unregister("f_rows")
 
+    fill = build.SortedFill(insert, DEMO_SOURCE)
     return build.write_build(path, ref, fill, DEMO_METADATA).rows
 
 

@@ -537,6 +537,48 @@ def test_a_build_on_top_sums_the_flows_again_when_the_product_hierarchy_changed(
     assert rows(con, "SELECT DISTINCT mass_kg FROM dept_products WHERE year = 2023") == [(1,)]
 
 
+def test_a_sorted_fill_appends_to_trade_itself_and_gives_the_same_build(tmp_path):
+    # The demonstration's generator sorts its own rows and appends them to ``trade`` (no
+    # staging copy, no sort of the whole table): the build is the one the staging path gives,
+    # ``slices`` (counts, sums, fingerprints, source) included.
+    staged = _write(tmp_path / "staged.duckdb", _canonical(OLD), "x.zip")
+    region = dict(zip(fx.DEPTS["code"], fx.DEPTS["region"], strict=True))
+    table = _canonical(OLD)
+    table = table.append_column("region", pa.array([region[d] for d in table["dept"].to_pylist()]))
+    ordered = table.sort_by(
+        [(c, "ascending") for c in ("year", "quarter", "flow", "region", "dept")]
+    )
+    # 2023 T1: Seine-Saint-Denis' exports, then Nord's imports (flow before région).
+    assert ordered.slice(0, 2)["dept"].to_pylist() == ["93", "59"]
+
+    def insert(con: duckdb.DuckDBPyConnection) -> None:
+        for start in range(0, ordered.num_rows, 3):  # in several appends, as the demo does
+            con.register("part", ordered.slice(start, 3))
+            con.execute("INSERT INTO trade SELECT year, quarter, flow, dept, product, country, "
+                        "value_eur, mass_kg, region FROM part")  # fmt: skip
+            con.unregister("part")
+
+    ref = build.Reference(fx.REGIONS, fx.DEPTS, fx.PRODUCTS, fx.COUNTRIES, fx.COUNTRY_LABELS,
+                          fx.TERRITOIRES)  # fmt: skip
+    path = tmp_path / "sorted.duckdb"
+    stats = build.write_build(path, ref, build.SortedFill(insert, "x.zip"), {"source": "t"})
+    assert stats.rows == len(OLD)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sorted.duckdb", "staged.duckdb"]
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{path}' AS a (READ_ONLY)")
+    con.execute(f"ATTACH '{staged}' AS b (READ_ONLY)")
+    for table_name in [*TABLES, "slices", "country"]:
+        assert difference(con, f"SELECT * FROM a.{table_name}",
+                          f"SELECT * FROM b.{table_name}") == [], table_name  # fmt: skip
+        if table_name in SORT_KEYS:
+            assert_sorted(con, f"a.{table_name}")
+    assert rows(con, "SELECT DISTINCT source FROM a.slices") == [("x.zip",)]
+    with pytest.raises(ValueError, match="from nothing"):
+        build.write_build(tmp_path / "c.duckdb", ref, build.SortedFill(insert, "x.zip"),
+                          {"source": "t"}, build.Base(staged, frozenset()))  # fmt: skip
+    assert not (tmp_path / "c.duckdb").exists()
+
+
 def test_staging_is_written_apart_and_removed_even_when_the_fill_fails(tmp_path):
     # The rows are staged in a file of their own beside the build, deleted afterwards: in the
     # build's file, the blocks of the dropped table stayed (a quarter of its size).

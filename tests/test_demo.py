@@ -9,7 +9,9 @@ import zipfile
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
@@ -248,6 +250,75 @@ def test_generation_is_deterministic(demo_db):
     fresh = fresh.sort_values(order, ignore_index=True).astype({"quarter": "int64"})
     built = built.sort_values(order, ignore_index=True).astype({"quarter": "int64"})
     pd.testing.assert_frame_equal(fresh, built, check_dtype=False)
+
+
+# --- Written in trade's order ---------------------------------------------------------------
+def test_the_generated_rows_are_stored_in_trade_order(demo_path):
+    """The generator sorts its rows itself (``build.SortedFill``): ``trade`` is stored in
+    (year, quarter, flow, région, département) order, as a build sorting it would store it,
+    so that zone maps skip to a territory's rows. In that order, each département's quarter
+    and flow is one unbroken run of row ids, right after the previous one's. (A connection
+    of its own: a page-sized buffer limit is not what a scan of every row is for.)"""
+    con = duckdb.connect()
+    con.execute("ATTACH ? AS demo (READ_ONLY)", [str(demo_path)])
+    groups = con.execute(
+        """SELECT year, quarter, flow, region, dept, min(rowid), max(rowid), count(*)
+        FROM demo.trade GROUP BY ALL ORDER BY year, quarter, flow, region, dept"""
+    ).fetchall()
+    ((total,),) = con.execute("SELECT sum(rows) FROM demo.slices").fetchall()
+    con.close()
+    assert len(groups) > 5_000
+    following = 0
+    for *key, first, last, rows in groups:
+        assert (first, last) == (following, following + rows - 1), key
+        following = last + 1
+    assert following == total
+
+
+def _part(year: int, flow: str, rows: list[tuple[int, int, int]]) -> pa.Table:
+    """A generated chunk: (quarter, index of the département, value) rows."""
+    return pa.table({
+        "year": pa.array([year] * len(rows), pa.int16()),
+        "quarter": pa.array([q for q, _, _ in rows], pa.int8()),
+        "flow": pa.DictionaryArray.from_arrays(pa.array([0] * len(rows), pa.int8()), [flow]),
+        "dept": pa.DictionaryArray.from_arrays(
+            pa.array([d for _, d, _ in rows], pa.int16()), ["93", "971", "01", "75"]
+        ),
+        "value_eur": pa.array([v for _, _, v in rows], pa.int64()),
+    })  # fmt: skip
+
+
+def test_generated_chunks_are_given_in_trade_order():
+    # Départements 93, 971, 01, 75 (in the generator's order) of régions 11, 01, 84, 11:
+    # in a quarter, Guadeloupe (01) comes first, then Paris and Seine-Saint-Denis (11), then
+    # Ain (84). The generator gives every year's exports before the imports.
+    depts = np.array(["93", "971", "01", "75"])
+    regions = np.array(["11", "01", "84", "11"])
+    chunks = [
+        _part(2019, "export", [(2, 0, 1), (1, 2, 2), (1, 0, 3), (1, 3, 4), (1, 1, 5), (2, 1, 11)]),
+        _part(2020, "export", [(4, 3, 6)]),
+        _part(2019, "import", [(1, 2, 7), (3, 1, 8)]),
+        _part(2020, "import", [(4, 0, 9), (4, 1, 10)]),
+    ]
+    given = list(demo.in_trade_order(demo.by_quarter(chunks, depts, regions), (2019, 2020)))
+    got = [
+        (t["year"][0].as_py(), t["quarter"][0].as_py(), t["flow"][0].as_py(),
+         [(r, depts[d], v) for r, d, v in zip(t["region"].to_pylist(),
+                                              t["dept"].combine_chunks().indices.to_pylist(),
+                                              t["value_eur"].to_pylist(), strict=True)])
+        for t in given
+    ]  # fmt: skip
+    assert got == [
+        (2019, 1, "export", [("01", "971", 5), ("11", "75", 4), ("11", "93", 3), ("84", "01", 2)]),
+        (2019, 1, "import", [("84", "01", 7)]),
+        (2019, 2, "export", [("01", "971", 11), ("11", "93", 1)]),
+        (2019, 3, "import", [("01", "971", 8)]),
+        (2020, 4, "export", [("11", "75", 6)]),
+        (2020, 4, "import", [("01", "971", 10), ("11", "93", 9)]),
+    ]
+    # A flow missing would leave a year's rows out: refused, not written short.
+    with pytest.raises(RuntimeError, match="not given in order"):
+        list(demo.in_trade_order(demo.by_quarter(chunks[:3], depts, regions), (2019, 2020)))
 
 
 # --- The customs' layout ---------------------------------------------------------------------
