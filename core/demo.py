@@ -40,6 +40,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import numpy as np
@@ -48,6 +49,8 @@ import pyarrow as pa
 from core import build, reference, store
 from core.build import Reference
 from core.formatting import format_number
+
+T = TypeVar("T")
 
 SEED = 20_240_101
 YEARS = tuple(range(2019, 2026))
@@ -774,15 +777,15 @@ DEMO_METADATA = {
 DEMO_SOURCE = "démonstration"
 
 
-def _one_ahead(chunks: Iterator[pa.Table]) -> Iterator[pa.Table]:
-    """``chunks`` in order, the next one generated in a thread while the caller inserts this
+def _one_ahead(items: Iterator[T]) -> Iterator[T]:
+    """``items`` in order, the next one generated in a thread while the caller inserts this
     one (DuckDB's insert and numpy's random draws let go of the GIL): 2 cores busy instead of
     one. Errors of the generator are raised here."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-chunks") as ahead:
-        pending = ahead.submit(next, chunks, None)
-        while (chunk := pending.result()) is not None:
-            pending = ahead.submit(next, chunks, None)
-            yield chunk
+        pending = ahead.submit(next, items, None)
+        while (item := pending.result()) is not None:
+            pending = ahead.submit(next, items, None)
+            yield item
 
 
 def by_quarter(
