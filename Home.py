@@ -126,9 +126,8 @@ st.set_page_config(
         f"{navigation.title} · {catalog.territory_name(filters.territory)} {filters.period.short}"
     )
 )
-# Once per run, first in the main area: the same element on every page, which a page switch
-# leaves in place (a style sheet added with each table and chart made the browser restyle the
-# whole page as each one came in).
+# Once per run, first in the main area: the same element on every page, rather than a copy
+# of the style sheet with each table and chart (up to five on a page).
 french_chrome()
 shared.provenance_banner(catalog)
 shared.show_notices(notices)
