@@ -222,13 +222,6 @@ class SortedFill:
     source: str
 
 
-# ``trade`` as ``_TRADE_SORTED`` creates it, for a ``SortedFill`` to append to.
-_TRADE_TABLE = """CREATE TABLE trade (
-    year SMALLINT, quarter TINYINT, flow VARCHAR, dept VARCHAR, product VARCHAR,
-    country VARCHAR, value_eur BIGINT, mass_kg BIGINT, region VARCHAR
-)"""
-
-
 @dataclass(frozen=True)
 class Base:
     """The current build a load starts from, and its slices to keep: their rows and derived
@@ -270,7 +263,10 @@ def write_build(
         con.execute(SCHEMA_SQL)
         _insert_reference(con, ref)
         if isinstance(fill, SortedFill):
-            con.execute(_TRADE_TABLE)
+            # ``trade`` empty, with the columns and types the staging path gives it.
+            con.execute(
+                "CREATE TABLE trade AS " + _TRADE_SORTED.format(source="staging") + " LIMIT 0"
+            )
             fill.insert(con)
             rows = _finalize(con, metadata, sorted_source=fill.source)
         else:
