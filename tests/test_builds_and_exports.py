@@ -210,3 +210,27 @@ def test_the_next_run_after_a_publication_retires_the_build_it_replaces(two_buil
     at.run()
     assert not at.exception
     assert old.retired and not cache._BUILDS[str(b.resolve())].retired
+
+
+def test_the_prewarm_reads_every_column_of_the_recent_years_into_the_buffers(tmp_path):
+    """Once ``warmed`` is set, reading every value of the recent years of every prewarmed
+    table loads no further block: they are all in DuckDB's buffers already. (A prewarm by
+    ``max()`` read nothing of the tables' whole row groups: DuckDB answers it from their
+    statistics.)"""
+    from core import db
+
+    path = write_fixture(tmp_path / "prewarm.duckdb", ROWS, "prewarm")  # its own instance
+    build = db.Build(str(path))
+    try:
+        build.warmed.wait()
+        loaded = "SELECT sum(memory_usage_bytes) FROM duckdb_memory() WHERE tag = 'BASE_TABLE'"
+        ((before,),) = build.rows(loaded)
+        assert before > 0
+        ((latest,),) = build.rows("SELECT max(year) FROM slices")
+        for table in db._PREWARM_TABLES:
+            columns = [name for name, *_ in build.rows(f"DESCRIBE {table}")]
+            values = ", ".join(f"sum(length(CAST({c} AS VARCHAR)))" for c in columns)
+            build.rows(f"SELECT {values} FROM {table} WHERE year > ?", [latest - db.PREWARM_YEARS])
+        assert build.rows(loaded) == [(before,)]
+    finally:
+        build._con.close()
