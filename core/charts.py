@@ -220,8 +220,7 @@ def partner_butterfly(
     fig = french_layout(fig, title, height=max(320, row_height * len(names) + 130))
     fig.update_layout(
         font={"size": font_size},
-        legend={"font": {"size": font_size}, "xref": "container", "x": 0, "y": 1.0,
-                "yanchor": "bottom"},
+        legend={"font": {"size": font_size}, "x": 0, "y": 1.0, "yanchor": "bottom"},
         margin={"r": int(widest * CHAR_EM * font_size) + 18, "t": 60 if title else 40},
     )  # fmt: skip
     return fig
