@@ -21,6 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from core import chart_margins
 from core.formatting import PLOTLY_SEPARATORS, format_meur, format_number, format_percent
 from core.labels import wrap
 from core.queries import OTHERS, PartnerBalance, ProductBreakdown, SankeyFlows
@@ -61,11 +62,19 @@ pio.templates.default = "comex"
 class FrozenFigure(go.Figure):
     """A finished figure kept as its plain dict. Streamlit calls ``to_dict()`` on every run, and
     Plotly deep-copies the whole figure there (maps: their geometry): a frozen figure hands its
-    dict over as is. Read-only by contract: built once (``core.cache.figure``), drawn often."""
+    dict over as is. Read-only by contract: built once (``core.cache.figure``), drawn often.
 
-    def __init__(self, figure: go.Figure) -> None:
+    With a ``geometry`` (the theme that will draw it), its margins are widened beforehand to
+    hold its labels (``chart_margins.reserved_margins``): plotly.js then draws it once."""
+
+    def __init__(self, figure: go.Figure, geometry: chart_margins.Geometry | None = None) -> None:
         super().__init__()
         self._frozen = figure.to_dict()
+        if geometry is not None and (
+            margin := chart_margins.reserved_margins(self._frozen, geometry)
+        ):
+            layout = self._frozen.setdefault("layout", {})
+            layout["margin"] = {**layout.get("margin", {}), **margin}
 
     def to_dict(self) -> dict:
         return self._frozen
