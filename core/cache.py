@@ -16,8 +16,8 @@ from typing import TypeVar
 
 import streamlit as st
 
-from core import chart_margins, queries, queries_trends, store
 from core import fiche as fiche_doc
+from core import queries, queries_trends, store
 from core.charts import FrozenFigure
 from core.db import Build, Catalog, Database
 
@@ -135,7 +135,7 @@ default_comparison = cached(queries_trends.default_comparison)
 # --- Figures: built once per (chart, filters, options), then drawn as frozen dicts ------------
 @st.cache_resource(max_entries=256, show_spinner=False)
 def _figure(version: str, key: tuple, _make: Callable[[], object]) -> FrozenFigure:
-    return FrozenFigure(_make(), chart_margins.STREAMLIT)
+    return FrozenFigure(_make(), for_app=True)
 
 
 def figure(key: tuple, make: Callable[[], object]) -> FrozenFigure:

@@ -21,7 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from core import chart_margins
+from core import chart_margins, plotly_theme
 from core.formatting import PLOTLY_SEPARATORS, format_meur, format_number, format_percent
 from core.labels import wrap
 from core.queries import OTHERS, PartnerBalance, ProductBreakdown, SankeyFlows
@@ -64,17 +64,20 @@ class FrozenFigure(go.Figure):
     Plotly deep-copies the whole figure there (maps: their geometry): a frozen figure hands its
     dict over as is. Read-only by contract: built once (``core.cache.figure``), drawn often.
 
-    With a ``geometry`` (the theme that will draw it), its margins are widened beforehand to
-    hold its labels (``chart_margins.reserved_margins``): plotly.js then draws it once."""
+    For the app (``for_app``, what ``core.cache.figure`` builds): its margins widened
+    beforehand to hold its labels (``chart_margins.reserved_margins``), and the app's theme
+    written into it with plain arrays and a data revision (``plotly_theme.with_theme``), so
+    that plotly.js draws it once where it drew it up to three times."""
 
-    def __init__(self, figure: go.Figure, geometry: chart_margins.Geometry | None = None) -> None:
+    def __init__(self, figure: go.Figure, for_app: bool = False) -> None:
         super().__init__()
         self._frozen = figure.to_dict()
-        if geometry is not None and (
-            margin := chart_margins.reserved_margins(self._frozen, geometry)
-        ):
+        if not for_app:
+            return
+        if margin := chart_margins.reserved_margins(self._frozen, chart_margins.STREAMLIT):
             layout = self._frozen.setdefault("layout", {})
             layout["margin"] = {**layout.get("margin", {}), **margin}
+        self._frozen = plotly_theme.with_theme(self._frozen)
 
     def to_dict(self) -> dict:
         return self._frozen

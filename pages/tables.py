@@ -337,6 +337,9 @@ def show_chart(
     st.plotly_chart(
         fig,
         width="stretch",
+        # The theme is in the figure (core.plotly_theme): Streamlit adding it again when the
+        # chart mounts would make plotly.js draw it a second time.
+        theme=None,
         key=key,
         config=chart_config(view, filters, territory_name, territory, **(config or {})),
     )
