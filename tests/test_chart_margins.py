@@ -126,7 +126,8 @@ def test_frozen_figures_drawn_by_the_app_ask_for_the_margins_and_leave_the_sourc
     fig = bars()
     frozen = FrozenFigure(fig, for_app=True)
     assert frozen.to_dict()["layout"]["margin"] == {
-        "pad": 8, **cm.reserved_margins(fig.to_dict())
+        "pad": 8,
+        **cm.reserved_margins(fig.to_dict()),
     }  # the app's theme pads the plot by 8 px (core/plotly_theme.json)
     assert fig.layout.margin.l == 10  # the fiche's own figure is not changed
     assert FrozenFigure(fig).to_dict()["layout"]["margin"]["l"] == 10
