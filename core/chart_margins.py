@@ -17,14 +17,13 @@ measured on the app's charts in Chromium: the estimate serves the charts Streaml
 
 from __future__ import annotations
 
-import base64
 import math
 import numbers
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
+from core import plotly_theme
 
 # Advance widths of Arial (Liberation Sans, metric-compatible), in thousandths of an em,
 # read from LiberationSans-Regular.ttf with PIL (``ImageFont.truetype(path, 1000).getlength``)
@@ -106,9 +105,8 @@ def _values(values: object) -> list:
     if values is None:
         return []
     if isinstance(values, dict):
-        if "bdata" not in values:
-            return []
-        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+        decoded = plotly_theme.plain_arrays(values)
+        return decoded if isinstance(decoded, list) else []
     if isinstance(values, str) or not isinstance(values, Iterable):
         return [values]
     return list(values)
@@ -253,8 +251,7 @@ def _axes(traces: list[dict]) -> dict[str, list[dict]]:
     axes: dict[str, list[dict]] = {}
     for trace in traces:
         for letter in "xy":
-            ref = str(trace.get(f"{letter}axis") or letter)
-            axes.setdefault(f"{letter}axis{ref[1:]}", []).append(trace)
+            axes.setdefault(plotly_theme.axis_key(trace, letter), []).append(trace)
     return axes
 
 

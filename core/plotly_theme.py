@@ -83,15 +83,20 @@ def _axis(theme: dict, own: dict, grid: bool) -> dict:
     return axis
 
 
+def axis_key(trace: dict, letter: str) -> str:
+    """The layout key of the ``letter`` (x or y) axis a trace is drawn on: ``xaxis``,
+    ``yaxis2``…"""
+    ref = str(trace.get(f"{letter}axis") or letter)
+    return f"{letter}axis{ref[1:]}"
+
+
 def _bar_categories(data: list[dict]) -> set[str]:
     """The axes bars stand along (their category axis): plotly.js draws no grid there."""
-    axes = set()
-    for trace in data:
-        if trace.get("type") == "bar":
-            letter = "y" if trace.get("orientation") == "h" else "x"
-            ref = str(trace.get(f"{letter}axis") or letter)
-            axes.add(f"{letter}axis{ref[1:]}")
-    return axes
+    return {
+        axis_key(t, "y" if t.get("orientation") == "h" else "x")
+        for t in data
+        if t.get("type") == "bar"
+    }
 
 
 def with_theme(spec: dict, theme: dict = THEME) -> dict:
