@@ -314,7 +314,7 @@ def chart_config(
 
 
 def show_chart(
-    fig: go.Figure | Callable[[], go.Figure],
+    fig: Callable[[], go.Figure],
     view: str,
     filters: Filters,
     territory_name: str,
@@ -329,13 +329,12 @@ def show_chart(
     (``reading_key``, Markdown) and an optional ``caption``. Every chart of the app goes
     through here; ``config`` adds Plotly options (``{"scrollZoom": False}``).
 
-    ``fig`` is best given as a function building the figure: it is then built once per
-    (``key``, filters, territory and ``depends``: every other option the figure depends on)
-    and drawn from the cache afterwards (``core.cache.figure``)."""
-    if callable(fig) and not isinstance(fig, go.Figure):
-        fig = cache.figure((key, view, filters, territory, *depends), fig)
+    ``fig`` is a function building the figure: it is built once per (``key``, filters,
+    territory and ``depends``: every other option the figure depends on), made ready to be
+    drawn once (its margins and the app's theme written in: ``core.cache.figure``) and drawn
+    from the cache afterwards."""
     st.plotly_chart(
-        fig,
+        cache.figure((key, view, filters, territory, *depends), fig),
         width="stretch",
         # The theme is in the figure (core.plotly_theme): Streamlit adding it again when the
         # chart mounts would make plotly.js draw it a second time.
