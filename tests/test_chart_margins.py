@@ -17,8 +17,6 @@ from core.charts import FrozenFigure, french_layout
 from core.filters import Filters
 from core.periods import Period
 
-G = cm.STREAMLIT
-
 
 def test_text_width_adds_arial_advances():
     # A 667, l 222, l 222, e 556, m 833, a 556, g 556, n 556, e 556 thousandths of an em.
