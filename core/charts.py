@@ -458,7 +458,16 @@ def product_treemap(
             parents=tree_parents,
             values=values,
             branchvalues="total",
-            marker={"colors": colors, "line": {"color": "white", "width": 1}},
+            marker={
+                "colors": colors,
+                "line": {"color": "white", "width": 1},
+                # No pattern on any tile (""), but a pattern array all the same: plotly.js then
+                # fills each tile from ``colors`` without writing the tile's colour into the
+                # trace (``marker.color``, sunburst/fill_one.js). That write made the next
+                # Plotly.react, which Streamlit always makes when a chart mounts, compute and
+                # draw the whole treemap again.
+                "pattern": {"shape": [""] * len(ids)},
+            },
             customdata=hover,
             hovertemplate="<b>%{label}</b><br>%{customdata}<extra></extra>",
             texttemplate="%{text}<br>%{customdata}",

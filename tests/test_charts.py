@@ -135,6 +135,9 @@ def test_treemap_drills_from_a17_to_cpf4_and_opens_at_the_chosen_level(fixture_d
             assert math.isclose(sum(children), value), node
         assert parent == "" or parent in nodes
     assert trace.maxdepth == 3
+    # A pattern on no tile, given per tile: plotly.js then keeps the trace as it was given
+    # (drawn once; the browser test checks it).
+    assert trace.marker.pattern.shape == ("",) * len(trace.ids)
     assert [charts.product_treemap(detail, lv).data[0].maxdepth for lv in ("A17", "A129", "CPF4")] == [2, 4, 5]  # fmt: skip
     marked = charts.product_treemap(detail, "A38", unpublished=("import",)).data[0]
     assert (
