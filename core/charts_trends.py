@@ -775,17 +775,19 @@ def _choropleths(
     codes: list[str],
     geo: str,
     showscale: bool = False,
+    url: str | None = None,
 ) -> None:
     """The départements ``codes`` of ``geojson`` on subplot ``geo``: coloured by value (grey
-    without one), their région outlined in dark grey, the selected one in orange on top."""
+    without one), their région outlined in dark grey, the selected one in orange on top. With
+    ``url`` (the same outlines served by the app) the traces link to it instead."""
     with_value = [c for c in codes if not math.isnan(layers.values[c])]
     without = [c for c in codes if math.isnan(layers.values[c])]
     by_code = {f["id"]: f for f in geojson["features"]}
 
-    def only(cs: list[str]) -> dict:
+    def only(cs: list[str]) -> dict | str:
         # Each trace carries the outlines it draws, no more: plotly copies a trace's GeoJSON
         # when the figure is built and again when it is serialised.
-        return geo_france.collection([by_code[c] for c in cs])
+        return url or geo_france.collection([by_code[c] for c in cs])
 
     def borders(cs: list[str]) -> tuple[list[str], list[float]]:
         mine = [layers.region is not None and layers.region_of.get(c) == layers.region for c in cs]
@@ -858,9 +860,12 @@ def _choropleths(
         )  # fmt: skip
 
 
-def _territoires(fig: go.Figure, layers: MapLayers, geojson: dict, geo: str) -> None:
+def _territoires(
+    fig: go.Figure, layers: MapLayers, geojson: dict, geo: str, url: str | None = None
+) -> None:
     """Territoires d'industrie outlines over the départements (transparent inside), those of
-    the selected territory thicker; hovering one gives its name and départements."""
+    the selected territory thicker; hovering one gives its name and départements. With ``url``
+    (``geojson`` as the app serves it) the traces link to it instead."""
     features = geojson["features"]
     if not layers.territoires or not features:
         return
@@ -878,7 +883,7 @@ def _territoires(fig: go.Figure, layers: MapLayers, geojson: dict, geo: str) -> 
                 f"Territoire d'industrie : {f['properties']['name']}<br>Départements : {depts}"
             )
         fig.add_choropleth(
-            geojson=geo_france.collection(mine),
+            geojson=url or geo_france.collection(mine),
             featureidkey="properties.id",
             locations=[f["id"] for f in mine],
             z=[0] * len(mine),
@@ -931,12 +936,15 @@ def departement_map(
     notes: dict[str, str] | None = None,
     title: str | None = None,
     layers: MapLayers | None = None,
+    served: bool = False,
 ) -> go.Figure:
     """Metropolitan départements (Corsica as one « 20 ») coloured by ``indicator``, Monaco as a
     labelled marker, from outlines shipped with the project (offline). ``selected`` is outlined
     in orange, the départements of ``region`` in dark grey; with ``territoires`` the
     Territoires d'industrie are drawn on top (``highlighted`` ones thicker). Île-de-France and
-    the overseas départements are in ``departement_insets``."""
+    the overseas départements are in ``departement_insets``. ``served``: the traces link to
+    the outlines the app serves (``geo_france.static_urls``) instead of carrying them."""
+    urls = geo_france.static_urls() if served else {}
     layers = layers or map_layers(
         indicators, indicator, selected, region, territoires, highlighted, notes
     )
@@ -946,8 +954,12 @@ def departement_map(
     drawn = {f["id"] for f in geojson["features"]}
     codes = [c for c in layers.values if c in drawn]
     fig = go.Figure()
-    _choropleths(fig, layers, geojson, codes, "geo", showscale=True)
-    _territoires(fig, layers, geo_france.metro_territoires(), "geo")
+    _choropleths(
+        fig, layers, geojson, codes, "geo", showscale=True, url=urls.get("metro_departements")
+    )
+    _territoires(
+        fig, layers, geo_france.metro_territoires(), "geo", url=urls.get("metro_territoires")
+    )
     if geo_france.MONACO in layers.values:
         value = layers.values[geo_france.MONACO]
         lon, lat = geo_france.monaco()
@@ -997,10 +1009,12 @@ def departement_insets(
     highlighted: tuple[str, ...] = (),
     notes: dict[str, str] | None = None,
     layers: MapLayers | None = None,
+    served: bool = False,
 ) -> go.Figure | None:
     """The insets of the map, on its colour scale: Île-de-France (Paris and the petite
     couronne readable, codes written) on top, then the overseas départements, each named.
-    None when the data has neither."""
+    None when the data has neither. ``served`` as for ``departement_map``."""
+    urls = geo_france.static_urls() if served else {}
     layers = layers or map_layers(
         indicators, indicator, selected, region, territoires, highlighted, notes
     )
@@ -1015,8 +1029,10 @@ def departement_insets(
     top = 0.40 if overseas else 0.0
     if idf:
         geojson = geo_france.inset_departements(idf)
-        _choropleths(fig, layers, geojson, list(idf), "geo")
-        _territoires(fig, layers, geo_france.inset_territoires(idf), "geo")
+        _choropleths(fig, layers, geojson, list(idf), "geo", url=urls.get("inset_departements"))
+        _territoires(
+            fig, layers, geo_france.inset_territoires(idf), "geo", url=urls.get("inset_territoires")
+        )
         lon, lat = zip(*(geo_france.departement_centroid(c) for c in idf), strict=True)
         fig.add_scattergeo(
             lon=list(lon),
@@ -1040,8 +1056,14 @@ def departement_insets(
         x0, x1 = col / 3, (col + 1) / 3
         name = f"geo{i + 2}"
         geojson = geo_france.inset_departements((code,))
-        _choropleths(fig, layers, geojson, [code], name)
-        _territoires(fig, layers, geo_france.inset_territoires((code,)), name)
+        _choropleths(fig, layers, geojson, [code], name, url=urls.get("inset_departements"))
+        _territoires(
+            fig,
+            layers,
+            geo_france.inset_territoires((code,)),
+            name,
+            url=urls.get("inset_territoires"),
+        )
         geos[name] = {
             **_fit(_geo_layout(), geo_france.bounds(geojson), pad=0.08),
             "domain": {"x": [x0 + 0.01, x1 - 0.01], "y": [y0, y1 - 0.035]},

@@ -21,6 +21,7 @@ static files, never query results). No streamlit here.
 
     .venv/bin/pip install "shapely>=2.1"   # for the conversion only
     .venv/bin/python -m core.geo_france
+    .venv/bin/python -m core.geo_france --static   # then the files the app serves
 """
 
 from __future__ import annotations
@@ -161,6 +162,53 @@ def inset_territoires(depts: tuple[str, ...]) -> Collection:
     )
 
 
+# The Carte's outlines as the app serves them (Streamlit's static folder, ``static/`` beside
+# Home.py): its charts link to them instead of carrying them. A figure's inline GeoJSON is a new
+# object every time the browser copies the figure, and plotly.js compares it by identity: the
+# copy Streamlit hands to Plotly.react when a chart mounts made it compute and draw both maps
+# again. A link is a string, equal in every copy, and the browser fetches each file once.
+# ``python -m core.geo_france --static`` writes the files (deterministic).
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "geo"
+STATIC_FILES = {
+    "metro_departements": "carte_departements.json",
+    "metro_territoires": "carte_territoires.json",
+    "inset_departements": "encarts_departements.json",
+    "inset_territoires": "encarts_territoires.json",
+}
+INSETS = ILE_DE_FRANCE + OVERSEAS
+
+
+def static_collections() -> dict[str, Collection]:
+    """What each served file holds: the metropolitan map's simplified outlines, and the
+    insets' départements and territories at the source's precision."""
+    return {
+        "metro_departements": metro_departements(),
+        "metro_territoires": metro_territoires(),
+        "inset_departements": inset_departements(INSETS),
+        "inset_territoires": inset_territoires(INSETS),
+    }
+
+
+def static_urls() -> dict[str, str]:
+    """Name → URL of each served file, relative (it works under any base URL path)."""
+    return {name: f"app/static/geo/{file}" for name, file in STATIC_FILES.items()}
+
+
+def static_text(collection: Collection) -> str:
+    return json.dumps(collection, separators=(",", ":"), ensure_ascii=False)
+
+
+def write_static() -> list[Path]:
+    """Write the served files from ``static_collections`` (deterministic)."""
+    STATIC_DIR.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, collection in static_collections().items():
+        path = STATIC_DIR / STATIC_FILES[name]
+        path.write_text(static_text(collection), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
 def monaco() -> tuple[float, float]:
     """(longitude, latitude) of the Principauté de Monaco, drawn as a marker."""
     lon, lat = _source_departements()[MONACO]["geometry"]["coordinates"]
@@ -278,7 +326,11 @@ def build_metro(tolerance: float = METRO_TOLERANCE) -> dict[str, Any]:
     }
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    if argv == ["--static"]:
+        for path in write_static():
+            print(f"{path.name}: {path.stat().st_size // 1024} Ko")
+        return 0
     data = build_metro()
     METRO_PATH.write_text(json.dumps(data, separators=(",", ":"), ensure_ascii=False), "utf-8")
     print(
@@ -291,4 +343,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -138,7 +138,7 @@ with shared.guard():
     left, right = st.columns([3, 2])
     with left:
         show_chart(
-            lambda: charts_trends.departement_map(ind, indicator, layers=layers),
+            lambda: charts_trends.departement_map(ind, indicator, layers=layers, served=True),
             view,
             filters,
             name,
@@ -149,7 +149,9 @@ with shared.guard():
     if charts_trends.has_insets(layers):
         with right:
             show_chart(
-                lambda: charts_trends.departement_insets(ind, indicator, layers=layers),
+                lambda: charts_trends.departement_insets(
+                    ind, indicator, layers=layers, served=True
+                ),
                 f"{view}-encarts",
                 filters,
                 name,

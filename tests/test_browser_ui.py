@@ -251,9 +251,10 @@ def test_charts_are_drawn_once_in_the_margins_they_ask_for(base):
     # chart again: the app reserves them beforehand (core.chart_margins). Streamlit then hands
     # a copy of the figure to Plotly.react: with the theme in the figure, plain arrays and a
     # data revision (core.plotly_theme) it finds nothing changed and does not draw it again.
-    # Exceptions: a legend under the plot (Évolution's breakdown) follows the width; treemaps
-    # and maps with their outlines inline (the Carte) are computed again. On a phone, plotly.js
-    # also turns crowded labels upright and wraps legends: not checked.
+    # Treemaps (core.charts.product_treemap) and maps (outlines served by the app, not
+    # inline) included. Exception: a legend under the plot (Évolution's breakdown) follows the
+    # width. On a phone, plotly.js also turns crowded labels upright and wraps legends: not
+    # checked.
     with browser_page(DESKTOP) as page:
         page.add_init_script(FIRST_CALC)
         margins = once = 0
@@ -275,9 +276,8 @@ def test_charts_are_drawn_once_in_the_margins_they_ask_for(base):
                 if not chart["legend_below"]:
                     assert chart["drawn"] == chart["asked"], (link, chart)
                     margins += 1
-                if chart["type"] != "treemap" and not chart["inline_geojson"]:
-                    assert chart["once"], (link, chart)
-                    once += 1
-        # 24 charts: Évolution's breakdown is not checked for its margins, the 2 treemaps and
-        # the Carte's 2 maps are not checked for being drawn once.
-        assert (margins, once) == (23, 20)
+                assert not chart["inline_geojson"], (link, chart)
+                assert chart["once"], (link, chart)
+                once += 1
+        # 24 charts: Évolution's breakdown is not checked for its margins.
+        assert (margins, once) == (23, 24)

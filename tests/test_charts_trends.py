@@ -315,6 +315,43 @@ def test_map_json_stays_light(demo_db):
     assert json.loads(main)["data"][0]["geojson"]["type"] == "FeatureCollection"
 
 
+def test_served_map_links_to_the_files_the_app_serves_which_hold_todays_outlines(demo_db):
+    # static/geo/*.json is what the browser fetches: it must be today's geometry.
+    urls = geo_france.static_urls()
+    for name, collection in geo_france.static_collections().items():
+        served = geo_france.STATIC_DIR / geo_france.STATIC_FILES[name]
+        assert served.read_text(encoding="utf-8") == geo_france.static_text(collection), name
+        assert urls[name] == f"app/static/geo/{served.name}"
+    ind = q.departement_indicators(demo_db, demo_db.catalog().default_period)
+    layers = ct.map_layers(
+        ind, "exportations", "93", region="11", territoires=True, highlighted=("ti-1104",)
+    )
+    inline = ct.departement_map(ind, "exportations", layers=layers)
+    linked = ct.departement_map(ind, "exportations", layers=layers, served=True)
+    assert [t.geojson for t in choropleths(linked)] == [
+        urls["metro_departements"], urls["metro_departements"],  # coloured, selected
+        urls["metro_territoires"], urls["metro_territoires"],  # thin, thick
+    ]  # fmt: skip
+    # The same traces otherwise, each drawing what it lists out of the whole file.
+    for a, b in zip(inline.data, linked.data, strict=True):
+        assert a.to_plotly_json() | {"geojson": None} == b.to_plotly_json() | {"geojson": None}
+    served = {
+        n: {f["id"] for f in c["features"]} for n, c in geo_france.static_collections().items()
+    }
+    for trace in choropleths(linked):
+        name = next(n for n, url in urls.items() if url == trace.geojson)
+        assert set(trace.locations) <= served[name]
+    assert len(pio.to_json(linked, validate=False)) < 60_000
+    insets = ct.departement_insets(ind, "exportations", layers=layers, served=True)
+    by_subplot = {}
+    for trace in choropleths(insets):
+        name = next(n for n, url in urls.items() if url == trace.geojson)
+        assert name.startswith("inset_") and set(trace.locations) <= served[name]
+        by_subplot.setdefault(trace.geo, []).extend(trace.locations)
+    assert set(by_subplot) == {"geo", "geo2", "geo3", "geo4", "geo5", "geo6"}
+    assert "976" in by_subplot["geo6"] and "93" in by_subplot["geo"]
+
+
 # --- Geometry --------------------------------------------------------------------------------
 def test_map_geometry_ships_with_the_project_and_is_small():
     assert geo_france.METRO_PATH.stat().st_size < 500_000
