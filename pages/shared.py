@@ -40,7 +40,7 @@ from core.filters import (
     Filters,
     quote,
 )
-from core.formatting import format_moment
+from core.formatting import NBSP, format_moment
 from core.labels import md
 from core.periods import span_label
 from core.texts import METHODOLOGY, METHODOLOGY_SCOPE
@@ -59,6 +59,23 @@ _WIDGETS = {
     "partners": "f_pays",
     "products": "f_produits",
 }
+
+
+_SELECTION = "f_selection"  # the expander holding the countries' and products' lists
+_SELECTION_OPEN = "_selection_open"  # whether it is open, kept whatever Streamlit drops
+
+
+def selection_summary(partners: Sequence[str], products: Sequence[str]) -> str:
+    """« Sélection : 2 pays, 1 produit » (empty without a selection)."""
+    parts = [
+        f"{n}{NBSP}{one if n == 1 else many}"
+        for n, one, many in (
+            (len(partners), "pays", "pays"),
+            (len(products), "produit", "produits"),
+        )
+        if n
+    ]
+    return f"Sélection{NBSP}: {', '.join(parts)}" if parts else ""
 
 
 def history_navigation() -> bool:
@@ -194,23 +211,34 @@ def sidebar_filters(catalog: Catalog) -> tuple[Filters, list[str]]:
             max_value=TOP_MAX,
             key=_WIDGETS["top"],
         )
-        with st.expander("Sélection de pays et de produits"):
-            st.multiselect(
-                "Pays partenaires",
-                list(country_names),
-                format_func=lambda c: f"{country_names[c]} ({c})",
-                key=_WIDGETS["partners"],
-                placeholder="Tous les pays",
-                filter_mode="contains",
-            )
-            st.multiselect(
-                "Produits (A129 ou CPF4)",
-                list(product_labels),
-                format_func=lambda c: f"{c} – {product_labels[c]}",
-                key=_WIDGETS["products"],
-                placeholder="Tous les produits",
-                filter_mode="contains",
-            )
+        # The two lists (every country, every A129 and CPF4 product) are drawn only while the
+        # expander is open: drawn closed, they took about 50 ms of every page switch in the
+        # browser. Closed, a line says what they hold; the filters apply either way.
+        # Streamlit forgets the expander's state on a page switch: kept, and written back as
+        # the filters are.
+        ss[_SELECTION] = ss.get(_SELECTION, ss.get(_SELECTION_OPEN, False))
+        box = st.expander("Sélection de pays et de produits", key=_SELECTION, on_change="rerun")
+        ss[_SELECTION_OPEN] = box.open
+        if box.open:
+            with box:
+                st.multiselect(
+                    "Pays partenaires",
+                    list(country_names),
+                    format_func=lambda c: f"{country_names[c]} ({c})",
+                    key=_WIDGETS["partners"],
+                    placeholder="Tous les pays",
+                    filter_mode="contains",
+                )
+                st.multiselect(
+                    "Produits (A129 ou CPF4)",
+                    list(product_labels),
+                    format_func=lambda c: f"{c} – {product_labels[c]}",
+                    key=_WIDGETS["products"],
+                    placeholder="Tous les produits",
+                    filter_mode="contains",
+                )
+        elif chosen := selection_summary(ss[_WIDGETS["partners"]], ss[_WIDGETS["products"]]):
+            st.caption(chosen)
 
     ss[_STATE] = {key: ss[key] for key in _WIDGETS.values()}
     filters = Filters(

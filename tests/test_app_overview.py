@@ -222,3 +222,33 @@ def test_comparison_table_holds_exact_figures_and_downloads():
     assert table["Importations (M€)"].tolist() == [15_695.4, 192_202.9, 684_776.3]
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Télécharger (CSV)", "Télécharger (Excel)"] * 2
+
+
+def test_country_and_product_lists_are_drawn_once_opened_and_apply_either_way():
+    # Drawn closed, the two long lists weighed on every page switch in the browser: they are
+    # drawn only while their expander is open; closed, a line says what they hold.
+    at = open_app({"territoire": "93", "annee": "2024", "pays": "DE,US", "produits": "A03Z"})
+    assert_clean(at)
+    assert len(at.multiselect) == 0
+    assert [c.value for c in at.sidebar.caption] == [f"Sélection{NB}: 2{NB}pays, 1{NB}produit"]
+    assert url(at)["pays"] == "DE,US" and url(at)["produits"] == "A03Z"
+    at.session_state["f_selection"] = True  # the reader opens the expander
+    at.run()
+    assert_clean(at)
+    assert [(m.label, m.value) for m in at.sidebar.multiselect] == [
+        ("Pays partenaires", ["DE", "US"]),
+        ("Produits (A129 ou CPF4)", ["A03Z"]),
+    ]
+    assert not at.sidebar.caption
+    at.multiselect(key="f_pays").unselect("US").run()
+    at.multiselect(key="f_produits").unselect("A03Z").run()
+    assert url(at)["pays"] == "DE" and "produits" not in url(at)
+    at.session_state["f_selection"] = False  # closed again: the choice stays
+    at.run()
+    assert_clean(at)
+    assert len(at.multiselect) == 0
+    assert [c.value for c in at.sidebar.caption] == [f"Sélection{NB}: 1{NB}pays"]
+    assert url(at)["pays"] == "DE"
+    at.switch_page("pages/partners.py").run()
+    assert_clean(at)
+    assert url(at)["pays"] == "DE"

@@ -317,6 +317,30 @@ def test_quick_page_switches_keep_every_filter(page, base):
     assert not failures, f"{len(failures)}/{TRIALS} quick switches lost the filters: {failures}"
 
 
+def test_country_and_product_lists_open_on_a_click_and_keep_the_selection(page, base):
+    """The two long lists are drawn only while their expander is open (a rerun when it opens):
+    closed, the sidebar says what they hold; a page switch keeps the selection either way."""
+    open_view(page, base, "partenaires?territoire=93&annee=2024&pays=DE,US")
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text("Sélection\u00a0: 2\u00a0pays", exact=True)).to_be_visible()
+    expect(sidebar.get_by_test_id("stMultiSelect")).to_have_count(0)
+    sidebar.get_by_text("Sélection de pays et de produits").click()
+    lists = sidebar.get_by_test_id("stMultiSelect")
+    expect(lists).to_have_count(2, timeout=WAIT_MS)
+    expect(lists.first).to_contain_text("Allemagne (DE)")
+    expect(lists.first).to_contain_text("États-Unis (US)")
+    expect(sidebar.get_by_text("Sélection\u00a0: 2\u00a0pays", exact=True)).to_have_count(0)
+    nav_link(page, "Flux").click()
+    page.wait_for_url(re.compile(r"/flux\?"), timeout=60_000)
+    settle(page)
+    expect(lists).to_have_count(2, timeout=WAIT_MS)  # still open on the next page
+    assert params(page)["pays"] == "DE,US"
+    sidebar.get_by_text("Sélection de pays et de produits").click()
+    expect(lists).to_have_count(0, timeout=WAIT_MS)
+    expect(sidebar.get_by_text("Sélection\u00a0: 2\u00a0pays", exact=True)).to_be_visible()
+    assert params(page)["pays"] == "DE,US"
+
+
 # --- 5. deep links to special territories and a partial year ------------------------------------
 @pytest.mark.parametrize(
     ("link", "code", "label", "name", "notices"),
