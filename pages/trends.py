@@ -338,26 +338,37 @@ with shared.guard():
                 key=f"series_{by}",
             )
 
-            st.markdown(f"**Plus fortes hausses et baisses, {b.first_year}–{b.last_year}**")
-            risers, fallers = cache.derived(("movers", filters, by), lambda b=b: b.movers(5))
-            show_chart(
-                lambda b=b: charts_trends.movers_chart(b),
-                f"evolution-hausses-baisses-{'produits' if by == 'product' else 'pays'}",
-                filters,
-                t.name,
-                key=f"movers_{by}",
-                reading_key=f"variation en millions d'euros des {flow_label} de chaque {noun} "
-                f"entre {b.first_year} et {b.last_year} (années entières) ; en vert les cinq plus "
-                "fortes hausses, en rouge les cinq plus fortes baisses.",
+            # Lazy: the risers and fallers (a chart and a table, far below the fold) are drawn
+            # once the reader opens them, as the fiche's comparisons.
+            box = st.expander(
+                f"Plus fortes hausses et baisses, {b.first_year}–{b.last_year}",
+                key=f"x_movers_{by}",
+                on_change="rerun",
+                icon=":material/swap_vert:",
             )
-            if why := why_no_movers(risers, fallers, noun, b.first_year, b.last_year):
-                st.info(why, icon=":material/info:")
-            show_table(
-                cache.derived(
-                    ("movers_table", filters, by),
-                    lambda b=b, what=what: movers_table(b, what, b.first_year, b.last_year),
-                ),
-                filters,
-                t.name,
-                key=f"movers_{by}_t",
-            )
+            if box.open:
+                with box:
+                    risers, fallers = cache.derived(
+                        ("movers", filters, by), lambda b=b: b.movers(5)
+                    )
+                    show_chart(
+                        lambda b=b: charts_trends.movers_chart(b),
+                        f"evolution-hausses-baisses-{'produits' if by == 'product' else 'pays'}",
+                        filters,
+                        t.name,
+                        key=f"movers_{by}",
+                        reading_key=f"variation en millions d'euros des {flow_label} de chaque "
+                        f"{noun} entre {b.first_year} et {b.last_year} (années entières) ; en vert "
+                        "les cinq plus fortes hausses, en rouge les cinq plus fortes baisses.",
+                    )
+                    if why := why_no_movers(risers, fallers, noun, b.first_year, b.last_year):
+                        st.info(why, icon=":material/info:")
+                    show_table(
+                        cache.derived(
+                            ("movers_table", filters, by),
+                            lambda b=b, what=what: movers_table(b, what, b.first_year, b.last_year),
+                        ),
+                        filters,
+                        t.name,
+                        key=f"movers_{by}_t",
+                    )

@@ -115,18 +115,27 @@ def test_trends_deep_link_shows_growth_computed_by_hand(fixture_app):
         "Par année", "Sur un an", "Par trimestre", "Par produit", "Par pays partenaire",
     ]  # fmt: skip
     assert url(at)["serie"] == "annees" and url(at)["detail"] == "produits"
-    assert len(at.dataframe) == 3  # the totals by year, the products' series, their movers
+    assert len(at.dataframe) == 2  # the totals by year, the products' series
     assert png_names(at) == [
         "evolution_93-seine-saint-denis_2024",
         "evolution-produits_93-seine-saint-denis_2024",
-        "evolution-hausses-baisses-produits_93-seine-saint-denis_2024",
     ]
+    # The risers and fallers wait in a closed expander, drawn once the reader opens it.
+    assert "Plus fortes hausses et baisses, 2022–2024" in [e.label for e in at.expander]
+    at.session_state["x_movers_product"] = True
+    at.run()
+    assert_clean(at)
+    assert len(at.dataframe) == 3  # and their movers
+    assert png_names(at)[2:] == ["evolution-hausses-baisses-produits_93-seine-saint-denis_2024"]
     at = open_app(
         {"territoire": "93", "annee": "2024", "serie": "un-an", "detail": "pays"},
         page="trends.py",
     )
     assert_clean(at)
-    assert len(at.dataframe) == 2  # the growth chart has no table of its own
+    assert len(at.dataframe) == 1  # the growth chart has no table of its own
+    at.session_state["x_movers_partner"] = True
+    at.run()
+    assert len(at.dataframe) == 2
     assert png_names(at) == [
         "evolution-sur-un-an_93-seine-saint-denis_2024",
         "evolution-pays_93-seine-saint-denis_2024",
@@ -180,7 +189,9 @@ def test_an_unknown_tab_opens_the_default_one_with_a_notice(
 def test_risers_and_fallers_say_why_there_is_no_fall(fixture_app):
     # 93's exports grew for every product and every partner from 2022 to 2024.
     at = open_app({"territoire": "93", "annee": "2024", "niveau": "A129"}, page="trends.py")
-    assert "**Plus fortes hausses et baisses, 2022–2024**" in [m.value for m in at.markdown]
+    assert "Plus fortes hausses et baisses, 2022–2024" in [e.label for e in at.expander]
+    at.session_state["x_movers_product"] = True
+    at.run()
     shown = infos(at)
     assert (
         "Aucune baisse à montrer : aucun produit n'a reculé entre 2022 et 2024 (seules les 2 "
@@ -189,6 +200,8 @@ def test_risers_and_fallers_say_why_there_is_no_fall(fixture_app):
     movers = at.dataframe[2].value
     assert movers["Sens"].tolist() == ["Hausse", "Hausse"]
     at = open_app({"territoire": "93", "annee": "2024", "detail": "pays"}, page="trends.py")
+    at.session_state["x_movers_partner"] = True
+    at.run()
     assert (
         "Aucune baisse à montrer : aucun pays n'a reculé entre 2022 et 2024 (seules les 2 plus "
         "fortes hausses figurent)."
