@@ -785,8 +785,8 @@ def _choropleths(
     by_code = {f["id"]: f for f in geojson["features"]}
 
     def only(cs: list[str]) -> dict | str:
-        # Each trace carries the outlines it draws, no more: plotly copies a trace's GeoJSON
-        # when the figure is built and again when it is serialised.
+        # Each trace links to the served outlines (``url``) or carries those it draws, no
+        # more: plotly copies a trace's GeoJSON when the figure is built and serialised.
         return url or geo_france.collection([by_code[c] for c in cs])
 
     def borders(cs: list[str]) -> tuple[list[str], list[float]]:

@@ -195,6 +195,7 @@ def static_urls() -> dict[str, str]:
 
 
 def static_text(collection: Collection) -> str:
+    """A served file's text: compact JSON, accents as they are."""
     return json.dumps(collection, separators=(",", ":"), ensure_ascii=False)
 
 
