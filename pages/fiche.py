@@ -11,6 +11,9 @@ On screen, each flows section's comparison (the same diagram for the région and
 on the next printed page in the files) sits in a closed expander whose content runs only once
 opened: four of the page's eight charts, far below the fold, are neither built nor drawn
 until then (the page's fiche is built without them; an open expander reads the whole one).
+The other four, also below the fold (the key figures fill the first screen), are drawn once
+the reader scrolls near each (``show_chart(below_fold=True)``), their places kept meanwhile:
+a page switch draws the text and the key figures only.
 """
 
 from __future__ import annotations
@@ -46,7 +49,9 @@ def show_key_figures(block: Block) -> None:
                 st.caption(detail)
 
 
-def show_block(block: Block, key: str, view: str, territory_name: str) -> None:
+def show_block(
+    block: Block, key: str, view: str, territory_name: str, below_fold: bool = False
+) -> None:
     if block.kind == "paragraph":
         label = f"**{md(block.label)}** " if block.label else ""
         st.markdown(label + (rich_md(block.spans) if block.spans else md(block.text_for("screen"))))
@@ -67,7 +72,9 @@ def show_block(block: Block, key: str, view: str, territory_name: str) -> None:
     elif block.kind == "figure" and block.figure is not None:
         st.markdown(f"**{md(block.text)}**")
         # The document is cached as it is: its figures are frozen once per build and key.
-        show_chart(lambda: block.figure, view, filters, territory_name, key=key)
+        show_chart(
+            lambda: block.figure, view, filters, territory_name, key=key, below_fold=below_fold
+        )
         for line in block.items:
             st.markdown(f"**{md(line)}**")
 
@@ -133,7 +140,10 @@ with shared.guard():
             st.subheader(md(heading(section.title)))
         blocks, compared = split_comparison(section)
         for i, block in enumerate(blocks):
-            show_block(block, f"fiche_{section.id}_{i}", f"fiche-{section.id}", fiche.name)
+            # Every chart of the document is below the fold (the key figures come first).
+            show_block(
+                block, f"fiche_{section.id}_{i}", f"fiche-{section.id}", fiche.name, below_fold=True
+            )
         if compared:
             region = catalog.region_of(territory)
             label = (

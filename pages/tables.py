@@ -4,7 +4,9 @@
 for French Excel and XLSX) of exactly the rows and numbers shown. ``show_chart`` is the one way
 a page draws a Plotly figure: plotly.js's French toolbar (« Télécharger le graphique en fichier
 PNG », « Réinitialiser les axes »…), no Plotly logo, and a PNG named after view, territory and
-period (``evolution_93-seine-saint-denis_2024.png``), then its « Clé de lecture ».
+period (``evolution_93-seine-saint-denis_2024.png``), then its « Clé de lecture ». A chart far
+down a long page (``below_fold=True``) is drawn once the reader scrolls near it, in a fragment
+of its own, so that it does not hold up the page's first paint.
 
 Streamlit's own element toolbar (« Download as CSV », « Search », « Fullscreen ») has no French
 translation and no option to rename it: ``french_chrome`` hides it with a static style sheet
@@ -324,6 +326,7 @@ def show_chart(
     caption: str | None = None,
     config: dict | None = None,
     depends: tuple = (),
+    below_fold: bool = False,
 ) -> None:
     """The figure with its French toolbar and named PNG export, then its « Clé de lecture »
     (``reading_key``, Markdown) and an optional ``caption``. Every chart of the app goes
@@ -332,20 +335,94 @@ def show_chart(
     ``fig`` is a function building the figure: it is built once per (``key``, filters,
     territory and ``depends``: every other option the figure depends on), made ready to be
     drawn once (its margins and the app's theme written in: ``core.cache.figure``) and drawn
-    from the cache afterwards."""
+    from the cache afterwards.
+
+    ``below_fold``: a chart far down a long page is drawn once the reader scrolls near it
+    (``drawn_when_near``), so that it does not hold up the page's first paint; its place is
+    kept at the figure's height meanwhile."""
+    figure = cache.figure((key, view, filters, territory, *depends), fig)
+    options = chart_config(view, filters, territory_name, territory, **(config or {}))
+    if below_fold:
+        drawn_when_near(figure, key, options)
+    else:
+        draw_chart(figure, key, options)
+    if reading_key:
+        st.markdown(f"**Clé de lecture{NBSP}:** {reading_key}")
+    if caption:
+        st.caption(caption)
+
+
+def draw_chart(figure: go.Figure, key: str, options: dict) -> None:
     st.plotly_chart(
-        cache.figure((key, view, filters, territory, *depends), fig),
+        figure,
         width="stretch",
         # The theme is in the figure (core.plotly_theme): Streamlit adding it again when the
         # chart mounts would make plotly.js draw it a second time.
         theme=None,
         key=key,
-        config=chart_config(view, filters, territory_name, territory, **(config or {})),
+        config=options,
     )
-    if reading_key:
-        st.markdown(f"**Clé de lecture{NBSP}:** {reading_key}")
-    if caption:
-        st.caption(caption)
+
+
+# An empty block that tells the server once it comes within 800 px of the visible part of its
+# scrolling container (the page's main area): a state value « seen », which reruns the
+# fragment it is in. Until then it keeps the chart's place (its height); after, it is 0 px
+# high. Streamlit sends the widget changes made in one task together, with the first one's
+# fragment only: two charts reached at the same moment would rerun one fragment. So each
+# block sends its change in a task of its own, one after the other (a queue shared by the
+# page). A constant script: nothing from the data or the reader goes into it.
+_NEAR_JS = """
+export default function (component) {
+    const { data, setStateValue, parentElement } = component;
+    parentElement.style.height = data.seen ? "0px" : `${data.height}px`;
+    if (data.seen) return;
+    let mounted = true;
+    let root = parentElement.parentElement;
+    while (root && !/(auto|scroll)/.test(getComputedStyle(root).overflowY)) {
+        root = root.parentElement;
+    }
+    const send = () => new Promise((done) => setTimeout(() => {
+        try {
+            if (mounted) setStateValue("seen", true);
+        } finally {
+            done();
+        }
+    }, 0));
+    const observer = new IntersectionObserver((entries) => {
+        if (entries.some((entry) => entry.isIntersecting)) {
+            observer.disconnect();
+            window.__comexNear = (window.__comexNear || Promise.resolve()).then(send);
+        }
+    }, { root, rootMargin: "800px 0px" });
+    observer.observe(parentElement);
+    return () => {
+        mounted = false;
+        observer.disconnect();
+    };
+}
+"""
+_near = st.components.v2.component("comex.near", js=_NEAR_JS, isolate_styles=False)
+NEAR_SUFFIX = "_proche"
+DEFAULT_HEIGHT = 450  # plotly.js's, for a figure that sets none
+
+
+@st.fragment
+def drawn_when_near(figure: go.Figure, key: str, options: dict) -> None:
+    """The chart once the reader has scrolled near it: until then, an empty block of its
+    height. Its state (« seen ») is kept while the page shows it, so later runs of the page
+    draw the chart at once; a page switch forgets it, as Streamlit does for every widget."""
+    state_key = key + NEAR_SUFFIX
+    seen = bool((st.session_state.get(state_key) or {}).get("seen"))
+    height = int(figure.to_dict().get("layout", {}).get("height") or DEFAULT_HEIGHT)
+    # A rerun of this fragment alone is not inside its page's guard: it has its own.
+    with shared.guard(), st.container(gap=None):
+        _near(
+            key=state_key,
+            data={"seen": seen, "height": height},
+            on_seen_change=lambda: None,
+        )
+        if seen:
+            draw_chart(figure, key, options)
 
 
 def caveat() -> None:

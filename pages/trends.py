@@ -3,7 +3,9 @@ un-an|trimestres`` in the URL): over every loaded year (a partial year drawn apa
 growth over a year, and every quarter; then, in two tabs (``detail=produits|pays``), the same
 flow by main product or main partner, and the largest risers and fallers between the first
 and the last whole year. Only the open tab of each pair is built and drawn (Streamlit's lazy
-tabs): a page switch draws three charts, not seven."""
+tabs), the risers and fallers once their expander is opened, and the breakdown's chart, below
+the fold, once the reader scrolls near it (``show_chart(below_fold=True)``): a page switch
+draws one chart, not seven."""
 
 from __future__ import annotations
 
@@ -313,6 +315,7 @@ with shared.guard():
                 filters,
                 t.name,
                 key=f"area_{by}",
+                below_fold=True,
                 reading_key=f"chaque bande est la valeur des {flow_label} d'un {noun} ; "
                 f"l'empilement donne le total du territoire. Les {filters.top} premiers en {b.last_year} "
                 "sont nommés, le reste est regroupé dans « Autres »."

@@ -36,3 +36,24 @@ def texts(at: AppTest) -> str:
 
 def url(at: AppTest) -> dict[str, str]:
     return {k: at.query_params[k] for k in at.query_params}
+
+
+def near_charts(at: AppTest) -> dict[str, dict]:
+    """The charts waiting to be scrolled near (``pages.tables.drawn_when_near``): their key and
+    what their placeholder was given (``seen``, ``height``)."""
+    import json
+
+    return {
+        el.key: json.loads(el.proto.json)
+        for el in at.get("bidi_component")
+        if el.proto.component_name == "comex.near"
+    }
+
+
+def scroll_through(at: AppTest) -> AppTest:
+    """What a reader scrolling down the page does: each chart drawn once near is told it has
+    been seen (the state its placeholder sets in a browser), then the page runs again."""
+    for key in near_charts(at):
+        at.session_state[key] = {"seen": True}
+    at.run()
+    return at

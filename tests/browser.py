@@ -140,3 +140,24 @@ def open_view(page: object, base: str, path: str) -> None:
     page.goto(f"{base}/{path}")
     wait_for_app(page)
     assert page.get_by_role("dialog").count() == 0
+
+
+# The empty blocks that keep the place of charts not yet scrolled near
+# (``pages.tables.drawn_when_near``): a components-v2 element, its height set by its script.
+WAITING_CHARTS = """() => [...document.querySelectorAll('[data-testid="stMain"] .stBidiComponent')]
+    .filter((el) => el.getBoundingClientRect().height > 0).length"""
+
+
+def scroll_through(page: object) -> None:
+    """Scroll the main area to its end a screen at a time, as a reader does, waiting for the
+    runs that draws: every chart drawn once near (``pages.tables.drawn_when_near``) is drawn.
+    The main area is left scrolled to its end."""
+    main = "document.querySelector('[data-testid=\"stMain\"]')"
+    step = page.viewport_size["height"]
+    y = 0
+    while y < page.evaluate(f"{main}.scrollHeight"):
+        page.evaluate(f"{main}.scrollTo(0, {y})")
+        page.wait_for_timeout(150)
+        wait_for_app(page)
+        y += step
+    page.wait_for_function(f"() => ({WAITING_CHARTS})() === 0", timeout=60_000)

@@ -7,7 +7,7 @@ import pytest
 from core.fiche import pdf as fiche_pdf
 from core.fiche import pdf_unavailable_reason
 from core.labels import md
-from tests.apptest_helpers import open_app, texts, url
+from tests.apptest_helpers import near_charts, open_app, scroll_through, texts, url
 from tests.test_fiche import SECTION_TITLES
 
 NN, NB = "\u202f", "\u00a0"
@@ -68,8 +68,25 @@ def test_the_page_draws_its_charts_for_any_screen_width():
     assert [e.label for e in at.expander] == [
         "Comparer avec la région (Hauts-de-France) et la France entière"
     ] * 2
+    # Every chart of the document is below the fold: none is drawn before the reader scrolls
+    # near it. Each keeps its place meanwhile, at the figure's height.
+    assert not at.get("plotly_chart")
+    assert near_charts(at) == {
+        "fiche_balance_1_proche": {"seen": False, "height": 494},
+        "fiche_activites_1_proche": {"seen": False, "height": 620},
+        "fiche_exportations_1_proche": {"seen": False, "height": 620},
+        "fiche_importations_1_proche": {"seen": False, "height": 620},
+    }
+    scroll_through(at)
+    assert not at.exception
     specs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
     assert [spec["data"][0]["type"] for spec in specs] == ["bar", "treemap", "sankey", "sankey"]
+    # The places kept were the charts' own heights: nothing moves when they are drawn.
+    assert [spec["layout"]["height"] for spec in specs] == [494, 620, 620, 620]
+    assert {k: v["seen"] for k, v in near_charts(at).items()} == dict.fromkeys(
+        ["fiche_balance_1_proche", "fiche_activites_1_proche", "fiche_exportations_1_proche",
+         "fiche_importations_1_proche"], True
+    )  # fmt: skip
     assert "peut être comparée" not in texts(at)
     # Opened (the reader's click), each draws the région's and France's diagrams with their
     # totals, after the seeds' sentence.

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.apptest_helpers import metrics, open_app, texts, url
+from tests.apptest_helpers import metrics, near_charts, open_app, scroll_through, texts, url
 
 NN, NB = "\u202f", "\u00a0"
 PAGES = ("trends.py", "rankings.py", "specialisation.py", "compare.py", "map.py")
@@ -116,6 +116,11 @@ def test_trends_deep_link_shows_growth_computed_by_hand(fixture_app):
     ]  # fmt: skip
     assert url(at)["serie"] == "annees" and url(at)["detail"] == "produits"
     assert len(at.dataframe) == 2  # the totals by year, the products' series
+    # The products' chart, below the fold, is drawn once the reader scrolls near it.
+    assert png_names(at) == ["evolution_93-seine-saint-denis_2024"]
+    assert near_charts(at) == {"area_product_proche": {"seen": False, "height": 386}}
+    scroll_through(at)
+    assert_clean(at)
     assert png_names(at) == [
         "evolution_93-seine-saint-denis_2024",
         "evolution-produits_93-seine-saint-denis_2024",
@@ -134,7 +139,7 @@ def test_trends_deep_link_shows_growth_computed_by_hand(fixture_app):
     assert_clean(at)
     assert len(at.dataframe) == 1  # the growth chart has no table of its own
     at.session_state["x_movers_partner"] = True
-    at.run()
+    scroll_through(at)
     assert len(at.dataframe) == 2
     assert png_names(at) == [
         "evolution-sur-un-an_93-seine-saint-denis_2024",
@@ -210,7 +215,7 @@ def test_risers_and_fallers_say_why_there_is_no_fall(fixture_app):
 
 def test_breakdown_legend_names_are_whole(demo_app):
     at = open_app({"territoire": "93", "annee": "2024", "niveau": "A129"}, page="trends.py")
-    area = figures(at)[1]
+    area = figures(scroll_through(at))[1]
     names = [t["name"] for t in area["data"]]
     assert names and all("…" not in n for n in names)
     assert any("<br>" in n for n in names)  # long names wrapped, not cut

@@ -20,7 +20,14 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import browser_page, open_view, plain, streamlit_server, wait_for_app
+from tests.browser import (
+    browser_page,
+    open_view,
+    plain,
+    scroll_through,
+    streamlit_server,
+    wait_for_app,
+)
 from tests.browser import url_params as params
 
 pytestmark = pytest.mark.browser
@@ -406,7 +413,10 @@ def test_evolution_tabs_draw_only_the_open_series_and_breakdown_and_keep_them_in
     check(page, "open section", headings, ["Principaux produits (A38) : exportations"])
     assert params(page)["detail"] == "produits"
     charts = main.locator(".js-plotly-plot")
-    check(page, "charts drawn", charts.count, 2)  # by year, then the products'
+    # By year; the products' chart, below the fold, is drawn once the reader scrolls near it.
+    check(page, "charts drawn", charts.count, 1)
+    scroll_through(page)
+    check(page, "charts drawn", charts.count, 2)
     assert params(page)["serie"] == "annees"
     # The risers and fallers are drawn once their expander is opened.
     main.get_by_text("Plus fortes hausses et baisses, 2019–2024").click()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import browser_page, streamlit_server, wait_for_app
+from tests.browser import browser_page, scroll_through, streamlit_server, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -28,6 +28,7 @@ def open_page(page, base: str, link: str, charts: int = 0) -> None:
     page.goto(f"{base}/{link}")
     wait_for_app(page)
     if charts:
+        scroll_through(page)  # charts far down a page are drawn once scrolled near
         page.wait_for_function(
             f"() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}",
             timeout=60_000,

@@ -9,7 +9,13 @@ import io
 import pypdf
 import pytest
 
-from tests.browser import browser_page, streamlit_server, wait_for_app
+from tests.browser import (
+    WAITING_CHARTS,
+    browser_page,
+    scroll_through,
+    streamlit_server,
+    wait_for_app,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -88,6 +94,7 @@ def test_sankey_labels_never_overlap_on_a_phone(demo_path, path, diagrams):
         for summary in main.locator("summary", has_text="Comparer avec").all():
             summary.click()
             wait_for_app(page)
+        scroll_through(page)  # the charts are drawn once scrolled near
         page.wait_for_selector(".sankey .node-label")
         page.wait_for_timeout(1500)
         checked = 0
@@ -101,3 +108,50 @@ def test_sankey_labels_never_overlap_on_a_phone(demo_path, path, diagrams):
         assert checked == diagrams  # the territory's, its région's and France's (per flow)
         titles = page.locator("h1, h2, h3").all_inner_texts()
         assert all(not line.lstrip().startswith(":") for t in titles for line in t.split("\n"))
+
+
+# The main area's height, and the place of each chart (drawn) or of the empty block keeping
+# its place (not drawn yet), top to bottom: its kind, its top in the page and its height.
+PLACES = """() => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    const places = [...main.querySelectorAll('.stBidiComponent, .js-plotly-plot')]
+        .map((el) => [el.classList.contains('js-plotly-plot') ? 'chart' : 'place',
+                      Math.round(el.getBoundingClientRect().top + main.scrollTop),
+                      Math.round(el.getBoundingClientRect().height)])
+        .filter(([, , height]) => height > 0);
+    return [main.scrollHeight, places];
+}"""
+SCROLL_TO = "(y) => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, y)"
+NEAR = 800  # pages.tables: a chart is drawn once its place is this close to the screen
+
+
+@pytest.mark.parametrize("viewport", [(1440, 900), (375, 812)], ids=["desktop", "phone"])
+def test_fiche_charts_are_drawn_as_the_reader_scrolls_to_them(demo_path, viewport):
+    """The fiche's four charts are far below its first screen: the page is drawn without them,
+    each keeping its place at its own height, and each is drawn once the reader scrolls near
+    it. A jump that brings two near at once draws both. Nothing moves."""
+    with streamlit_server(demo_path) as base, browser_page(viewport) as page:
+        page.goto(f"{base}/fiche?territoire=93&annee=2024")
+        wait_for_app(page)
+        page.wait_for_timeout(1000)
+        main = page.get_by_test_id("stMain")
+        assert main.get_by_test_id("stMetric").count() == 10  # the key figures, at the top
+        assert main.locator(".js-plotly-plot").count() == 0
+        height, places = page.evaluate(PLACES)
+        assert [kind for kind, _, _ in places] == ["place"] * 4
+        tops = [top for _, top, _ in places]
+        assert tops[0] > viewport[1] + NEAR  # out of reach of the first screen
+        # A jump that brings the first two places near at once (not the third): both drawn.
+        page.evaluate(SCROLL_TO, tops[1] - viewport[1] - NEAR // 2)
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 2")
+        wait_for_app(page)
+        page.wait_for_timeout(1000)
+        assert main.locator(".js-plotly-plot").count() == 2
+        scroll_through(page)
+        page.wait_for_timeout(1000)
+        assert page.evaluate(WAITING_CHARTS) == 0
+        drawn_height, drawn = page.evaluate(PLACES)
+        assert drawn == [["chart", top, h] for _, top, h in places]  # where the places were
+        assert drawn_height == height
+        assert page.locator(".sankey .node-label").count() > 0
+        assert page.get_by_role("alert").count() == 0
