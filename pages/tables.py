@@ -364,20 +364,24 @@ def draw_chart(figure: go.Figure, key: str, options: dict) -> None:
     )
 
 
-# An empty block that tells the server once it comes within 800 px of the visible part of its
-# scrolling container (the page's main area): a state value « seen », which reruns the
-# fragment it is in. Until then it keeps the chart's place (its height); after, it is 0 px
-# high. Streamlit sends the widget changes made in one task together, with the first one's
-# fragment only: two charts reached at the same moment would rerun one fragment. So each
-# block sends its change in a task of its own, one after the other (a queue shared by the
-# page). A constant script: nothing from the data or the reader goes into it.
+# An empty element that tells the server once its block (the chart's place) comes within 800
+# px of the visible part of its scrolling container (the page's main area): a state value
+# « seen », which reruns the fragment it is in. The block is held at the chart's height from
+# the start, and until the chart has drawn itself (Streamlit first shows a small placeholder):
+# nothing below it moves, nor comes near by mistake. Streamlit sends the widget changes made
+# in one task together, with the first one's fragment only: two charts reached at the same
+# moment would rerun one fragment. So each element sends its change in a task of its own, one
+# after the other (a queue shared by the page). A constant script: nothing from the data or
+# the reader goes into it.
 _NEAR_JS = """
 export default function (component) {
     const { data, setStateValue, parentElement } = component;
-    parentElement.style.height = data.seen ? "0px" : `${data.height}px`;
+    const block = parentElement.closest('[data-testid="stVerticalBlock"]') || parentElement;
+    block.style.minHeight = `${data.height}px`;
+    parentElement.dataset.near = data.seen ? "seen" : "waiting";
     if (data.seen) return;
     let mounted = true;
-    let root = parentElement.parentElement;
+    let root = block.parentElement;
     while (root && !/(auto|scroll)/.test(getComputedStyle(root).overflowY)) {
         root = root.parentElement;
     }
@@ -394,7 +398,7 @@ export default function (component) {
             window.__comexNear = (window.__comexNear || Promise.resolve()).then(send);
         }
     }, { root, rootMargin: "800px 0px" });
-    observer.observe(parentElement);
+    observer.observe(block);
     return () => {
         mounted = false;
         observer.disconnect();
@@ -409,8 +413,9 @@ DEFAULT_HEIGHT = 450  # plotly.js's, for a figure that sets none
 @st.fragment
 def drawn_when_near(figure: go.Figure, key: str, options: dict) -> None:
     """The chart once the reader has scrolled near it: until then, an empty block of its
-    height. Its state (« seen ») is kept while the page shows it, so later runs of the page
-    draw the chart at once; a page switch forgets it, as Streamlit does for every widget."""
+    height (``_NEAR_JS``). Its state (« seen ») is kept while the page shows it, so later runs
+    of the page draw the chart at once; a page switch forgets it, as Streamlit does for every
+    widget."""
     state_key = key + NEAR_SUFFIX
     seen = bool((st.session_state.get(state_key) or {}).get("seen"))
     height = int(figure.to_dict().get("layout", {}).get("height") or DEFAULT_HEIGHT)

@@ -142,10 +142,9 @@ def open_view(page: object, base: str, path: str) -> None:
     assert page.get_by_role("dialog").count() == 0
 
 
-# The empty blocks that keep the place of charts not yet scrolled near
-# (``pages.tables.drawn_when_near``): a components-v2 element, its height set by its script.
-WAITING_CHARTS = """() => [...document.querySelectorAll('[data-testid="stMain"] .stBidiComponent')]
-    .filter((el) => el.getBoundingClientRect().height > 0).length"""
+# Charts not yet scrolled near (``pages.tables.drawn_when_near``): each one's element marks
+# itself « waiting » until its chart is asked for, « seen » after.
+WAITING_CHARTS = "() => document.querySelectorAll('[data-near=\"waiting\"]').length"
 
 
 def scroll_through(page: object) -> None:

@@ -110,15 +110,18 @@ def test_sankey_labels_never_overlap_on_a_phone(demo_path, path, diagrams):
         assert all(not line.lstrip().startswith(":") for t in titles for line in t.split("\n"))
 
 
-# The main area's height, and the place of each chart (drawn) or of the empty block keeping
-# its place (not drawn yet), top to bottom: its kind, its top in the page and its height.
+# The main area's height, and each chart's place (the block holding it), top to bottom: its
+# element's mark (« waiting », « seen »), its top in the page, its height and the height of the
+# chart drawn in it (None: not drawn).
 PLACES = """() => {
     const main = document.querySelector('[data-testid="stMain"]');
-    const places = [...main.querySelectorAll('.stBidiComponent, .js-plotly-plot')]
-        .map((el) => [el.classList.contains('js-plotly-plot') ? 'chart' : 'place',
-                      Math.round(el.getBoundingClientRect().top + main.scrollTop),
-                      Math.round(el.getBoundingClientRect().height)])
-        .filter(([, , height]) => height > 0);
+    const places = [...main.querySelectorAll('[data-near]')].map((el) => {
+        const block = el.closest('[data-testid="stVerticalBlock"]');
+        const box = block.getBoundingClientRect();
+        const chart = block.querySelector('.js-plotly-plot');
+        return [el.dataset.near, Math.round(box.top + main.scrollTop), Math.round(box.height),
+                chart && Math.round(chart.getBoundingClientRect().height)];
+    });
     return [main.scrollHeight, places];
 }"""
 SCROLL_TO = "(y) => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, y)"
@@ -138,20 +141,25 @@ def test_fiche_charts_are_drawn_as_the_reader_scrolls_to_them(demo_path, viewpor
         assert main.get_by_test_id("stMetric").count() == 10  # the key figures, at the top
         assert main.locator(".js-plotly-plot").count() == 0
         height, places = page.evaluate(PLACES)
-        assert [kind for kind, _, _ in places] == ["place"] * 4
-        tops = [top for _, top, _ in places]
+        assert [(mark, chart) for mark, _, _, chart in places] == [("waiting", None)] * 4
+        tops = [top for _, top, _, _ in places]
         assert tops[0] > viewport[1] + NEAR  # out of reach of the first screen
-        # A jump that brings the first two places near at once (not the third): both drawn.
+        # A jump that brings the first two places near at once (not the third): both drawn,
+        # and only they (the places keep their height while the charts draw themselves).
         page.evaluate(SCROLL_TO, tops[1] - viewport[1] - NEAR // 2)
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 2")
         wait_for_app(page)
         page.wait_for_timeout(1000)
         assert main.locator(".js-plotly-plot").count() == 2
+        assert [mark for mark, _, _, _ in page.evaluate(PLACES)[1]] == ["seen"] * 2 + [
+            "waiting"
+        ] * 2
         scroll_through(page)
         page.wait_for_timeout(1000)
         assert page.evaluate(WAITING_CHARTS) == 0
         drawn_height, drawn = page.evaluate(PLACES)
-        assert drawn == [["chart", top, h] for _, top, h in places]  # where the places were
+        # Each chart drawn where its place was, at its height: nothing moved.
+        assert drawn == [["seen", top, h, h] for _, top, h, _ in places]
         assert drawn_height == height
         assert page.locator(".sankey .node-label").count() > 0
         assert page.get_by_role("alert").count() == 0
