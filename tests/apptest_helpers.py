@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -41,8 +42,6 @@ def url(at: AppTest) -> dict[str, str]:
 def near_charts(at: AppTest) -> dict[str, dict]:
     """The charts waiting to be scrolled near (``pages.tables.drawn_when_near``): their key and
     what their placeholder was given (``seen``, ``height``)."""
-    import json
-
     return {
         el.key: json.loads(el.proto.json)
         for el in at.get("bidi_component")

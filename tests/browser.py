@@ -149,7 +149,7 @@ WAITING_CHARTS = "() => document.querySelectorAll('[data-near=\"waiting\"]').len
 
 def scroll_through(page: object) -> None:
     """Scroll the main area to its end a screen at a time, as a reader does, waiting for the
-    runs that draws: every chart drawn once near (``pages.tables.drawn_when_near``) is drawn.
+    runs this starts: every chart drawn once near (``pages.tables.drawn_when_near``) is drawn.
     The main area is left scrolled to its end."""
     main = "document.querySelector('[data-testid=\"stMain\"]')"
     step = page.viewport_size["height"]
